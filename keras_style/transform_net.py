@@ -1,0 +1,331 @@
+"""`TransformNet`: the feed-forward style network of Johnson et al. (2016).
+
+Johnson, Alahi & Fei-Fei, "Perceptual Losses for Real-Time Style Transfer and
+Super-Resolution" (ECCV 2016). One network per style; stylizes any photo in a
+single forward pass.
+"""
+
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+import keras
+from keras import ops
+
+from keras_style.layers import (
+    InstanceNormalization,
+    PaddedConv2D,
+    ResidualBlock,
+    UpsampleConv2D,
+)
+from keras_style.version import __version__
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METADATA_FILE = "metadata.json"
+MODEL_CARD_FILE = "README.md"
+
+
+def _check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}"
+        )
+    return value
+
+
+@keras.saving.register_keras_serializable(package="keras_style")
+class TransformNet(keras.Model):
+    """Image transformation network for fast neural style transfer.
+
+    9x9 conv (32) → 3x3/2 conv (64) → 3x3/2 conv (128) → residual blocks →
+    two 2x upsamplings (64, 32) → 9x9 conv (3), every convolution followed by
+    instance normalisation (Ulyanov et al. 2016) and ReLU except the last.
+
+    Input: RGB floats in 0..255, any height and width (padded internally to a
+    multiple of 4 and cropped back, so the output has exactly the input's
+    size). Output: RGB floats, roughly 0..255 (float32 under mixed precision).
+
+    Args:
+        filters: channels of the three downsampling convolutions.
+        residual_blocks: number of residual blocks (5 in the paper; 1 is a
+            known lightweight variant).
+        upsampling: `"nearest"` (resize + conv, pytorch/examples) or
+            `"transpose"` (transposed convolution, Johnson / lengstrom).
+        padding: `"reflect"` (pytorch/examples) or `"zero"` (lengstrom).
+        use_bias: whether convolutions have biases (lengstrom has none).
+        norm_epsilon: instance-norm epsilon (1e-5 PyTorch, 1e-3 lengstrom).
+        output_activation: `"tanh"` (`tanh(x) * 150 + 127.5`, lengstrom) or
+            `"linear"` (clipped to 0..255 at inference, pytorch/examples).
+        output_norm: instance-normalise the last convolution too (lengstrom).
+
+    Example:
+
+    >>> net = TransformNet(residual_blocks=1)
+    >>> net(np.zeros((1, 30, 45, 3), "float32")).shape
+    (1, 30, 45, 3)
+    """
+
+    def __init__(
+        self,
+        filters=(32, 64, 128),
+        residual_blocks=5,
+        upsampling="nearest",
+        padding="reflect",
+        use_bias=True,
+        norm_epsilon=1e-5,
+        output_activation="linear",
+        output_norm=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        filters = tuple(int(f) for f in filters)
+        if len(filters) != 3 or min(filters) <= 0:
+            raise ValueError(
+                f"`filters` must be three positive ints. Received: filters={filters}"
+            )
+        if isinstance(residual_blocks, bool) or not isinstance(residual_blocks, int):
+            raise TypeError(
+                f"`residual_blocks` must be an int. Received: residual_blocks={residual_blocks!r}"
+            )
+        if residual_blocks < 0:
+            raise ValueError(
+                f"`residual_blocks` must be >= 0. Received: residual_blocks={residual_blocks}"
+            )
+        self.filters = filters
+        self.residual_blocks = residual_blocks
+        self.upsampling = _check_choice(
+            upsampling, "upsampling", ("nearest", "transpose")
+        )
+        self.padding = _check_choice(padding, "padding", ("reflect", "zero"))
+        self.use_bias = bool(use_bias)
+        self.norm_epsilon = float(norm_epsilon)
+        self.output_activation = _check_choice(
+            output_activation, "output_activation", ("tanh", "linear")
+        )
+        self.output_norm = bool(output_norm)
+
+        f1, f2, f3 = filters
+        policy = self.dtype_policy
+        conv = dict(padding=padding, use_bias=use_bias, dtype=policy)
+        norm = dict(epsilon=norm_epsilon, dtype=policy)
+        self.down_layers = [
+            (
+                PaddedConv2D(f1, 9, 1, name="conv1", **conv),
+                InstanceNormalization(name="norm1", **norm),
+            ),
+            (
+                PaddedConv2D(f2, 3, 2, name="conv2", **conv),
+                InstanceNormalization(name="norm2", **norm),
+            ),
+            (
+                PaddedConv2D(f3, 3, 2, name="conv3", **conv),
+                InstanceNormalization(name="norm3", **norm),
+            ),
+        ]
+        self.res_layers = [
+            ResidualBlock(
+                f3,
+                padding=padding,
+                use_bias=use_bias,
+                epsilon=norm_epsilon,
+                dtype=policy,
+                name=f"res{i + 1}",
+            )
+            for i in range(residual_blocks)
+        ]
+        up = dict(mode=upsampling, padding=padding, use_bias=use_bias, dtype=policy)
+        self.up_layers = [
+            (
+                UpsampleConv2D(f2, 3, name="up1", **up),
+                InstanceNormalization(name="up_norm1", **norm),
+            ),
+            (
+                UpsampleConv2D(f1, 3, name="up2", **up),
+                InstanceNormalization(name="up_norm2", **norm),
+            ),
+        ]
+        self.conv_out = PaddedConv2D(3, 9, 1, name="conv_out", **conv)
+        self.norm_out = (
+            InstanceNormalization(name="norm_out", **norm) if output_norm else None
+        )
+
+    def build(self, input_shape=None):
+        # Spatial size is irrelevant to the weights; build on a symbolic shape.
+        shape = (None, None, None, 3)
+        for conv, norm in self.down_layers:
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+            norm.build(shape)
+        for block in self.res_layers:
+            block.build(shape)
+        for conv, norm in self.up_layers:
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+            norm.build(shape)
+        self.conv_out.build(shape)
+        if self.norm_out is not None:
+            self.norm_out.build(self.conv_out.compute_output_shape(shape))
+        self.built = True
+
+    def call(self, inputs, training=False):
+        x = ops.cast(inputs, self.compute_dtype)
+        shape = ops.shape(x)
+        height, width = shape[1], shape[2]
+        # Two stride-2 stages: pad to a multiple of 4 so the output can be
+        # cropped back to exactly the input size (odd sizes round-trip).
+        pad_h = (-height) % 4
+        pad_w = (-width) % 4
+        padded = not (
+            isinstance(pad_h, int) and isinstance(pad_w, int) and pad_h == pad_w == 0
+        )
+        if padded:
+            x = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
+        for conv, norm in self.down_layers:
+            x = ops.relu(norm(conv(x)))
+        for block in self.res_layers:
+            x = block(x)
+        for conv, norm in self.up_layers:
+            x = ops.relu(norm(conv(x)))
+        x = self.conv_out(x)
+        if self.norm_out is not None:
+            x = self.norm_out(x)
+        x = ops.cast(x, "float32")
+        if self.output_activation == "tanh":
+            x = ops.tanh(x) * 150.0 + 127.5
+        elif not training:
+            x = ops.clip(x, 0.0, 255.0)
+        if padded:
+            x = x[:, :height, :width, :]
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (3,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=list(self.filters),
+            residual_blocks=self.residual_blocks,
+            upsampling=self.upsampling,
+            padding=self.padding,
+            use_bias=self.use_bias,
+            norm_epsilon=self.norm_epsilon,
+            output_activation=self.output_activation,
+            output_norm=self.output_norm,
+        )
+        return config
+
+    # --- presets ----------------------------------------------------------
+
+    def save_to_preset(
+        self, preset_dir, *, metadata=None, model_card=None, overwrite=False
+    ):
+        """Writes a preset directory: config, weights, metadata and model card.
+
+        The directory (keras-hub layout) is assembled in a temporary sibling and
+        renamed into place, so an interrupted save never leaves a half preset.
+
+        Args:
+            preset_dir: destination directory.
+            metadata: extra JSON-serializable fields for `metadata.json`
+                (source, licence, training settings, ...).
+            model_card: text of `README.md`; a minimal card is written if None.
+            overwrite: replace an existing preset directory.
+
+        Returns:
+            The preset directory as a `pathlib.Path`.
+
+        Example:
+
+        >>> TransformNet(residual_blocks=1).save_to_preset("/tmp/my_style")
+        PosixPath('/tmp/my_style')
+        """
+        preset_dir = pathlib.Path(preset_dir)
+        if preset_dir.exists() and not overwrite:
+            raise FileExistsError(
+                "Preset directory already exists; pass overwrite=True to replace it. "
+                f"Received: preset_dir={str(preset_dir)!r}"
+            )
+        if not self.built:
+            self.build()
+        preset_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = pathlib.Path(
+            tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent)
+        )
+        try:
+            config = keras.saving.serialize_keras_object(self)
+            (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+            self.save_weights(tmp / WEIGHTS_FILE)
+            meta = {
+                "keras_version": keras.__version__,
+                "keras_style_version": __version__,
+                "parameter_count": int(self.count_params()),
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                    timespec="seconds"
+                ),
+            }
+            meta.update(metadata or {})
+            (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2))
+            card = model_card or (
+                f"# {preset_dir.name}\n\nA keras-style `TransformNet` preset.\n\n"
+                "```python\nimport keras_style\n"
+                f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg')[0].save('out.png')\n```\n"
+            )
+            (tmp / MODEL_CARD_FILE).write_text(card)
+            if preset_dir.exists():
+                old = preset_dir.with_name(f".{preset_dir.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(preset_dir, old)
+                os.replace(tmp, preset_dir)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, preset_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return preset_dir
+
+    @classmethod
+    def from_preset_dir(cls, preset_dir):
+        """Loads a `TransformNet` from a local preset directory.
+
+        Only `config.json` (plain JSON, deserialized with Keras `safe_mode`) and
+        `model.weights.h5` are read: no code from the directory ever runs.
+
+        Args:
+            preset_dir: a directory written by `save_to_preset`.
+
+        Returns:
+            A built `TransformNet` with the preset's weights.
+        """
+        preset_dir = pathlib.Path(preset_dir)
+        missing = [
+            n for n in (CONFIG_FILE, WEIGHTS_FILE) if not (preset_dir / n).is_file()
+        ]
+        if missing:
+            raise FileNotFoundError(
+                f"Not a TransformNet preset directory: missing {missing}. "
+                f"Received: preset_dir={str(preset_dir)!r}"
+            )
+        try:
+            config = json.loads((preset_dir / CONFIG_FILE).read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(
+                f"{CONFIG_FILE} is not valid JSON ({e}). Received: preset_dir={str(preset_dir)!r}"
+            ) from None
+        if not isinstance(config, dict) or config.get("class_name") != "TransformNet":
+            raise ValueError(
+                f"{CONFIG_FILE} does not describe a TransformNet. "
+                f"Received: class_name={config.get('class_name') if isinstance(config, dict) else config!r}"
+            )
+        model = keras.saving.deserialize_keras_object(
+            config, custom_objects={"TransformNet": cls}, safe_mode=True
+        )
+        if not model.built:
+            model.build()
+        model.load_weights(preset_dir / WEIGHTS_FILE)
+        return model

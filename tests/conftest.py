@@ -1,0 +1,44 @@
+"""Shared pytest fixtures: test data location, temp Keras state, the local Hub."""
+
+import os
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+
+# The local Hugging Face Hub emulator and its fixtures live in tests/hub_server.py.
+pytest_plugins = ("hub_server",)
+
+PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _shared_data_dir():
+    env = os.environ.get("KERAS_STYLE_TEST_DATA")
+    if env:
+        return pathlib.Path(env)
+    return PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """`../shared/data` (or `$KERAS_STYLE_TEST_DATA`); skips when absent."""
+    path = _shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(
+            f"shared test data not found at {path}; set KERAS_STYLE_TEST_DATA"
+        )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    keras.utils.set_random_seed(0)
+    yield
+    keras.config.set_dtype_policy("float32")
+    keras.backend.clear_session()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
