@@ -1,0 +1,169 @@
+"""Image loading, validation, atomic saving and colour helpers."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_style import image as image_lib
+
+
+def _gradient(h=12, w=20):
+    y, x = np.mgrid[0:h, 0:w]
+    return np.stack([x * 12, y * 20, (x + y) * 6], axis=-1).astype("uint8")
+
+
+def test_rgb_png_round_trip(tmp_path):
+    arr = _gradient()
+    Image.fromarray(arr).save(tmp_path / "a.png")
+    out = image_lib.load_image(tmp_path / "a.png")
+    assert out.dtype == np.float32 and out.shape == (12, 20, 3)
+    np.testing.assert_array_equal(out, arr.astype("float32"))
+
+
+def test_grayscale_becomes_rgb(tmp_path):
+    Image.fromarray(_gradient()[..., 0]).save(tmp_path / "g.png")
+    out = image_lib.load_image(tmp_path / "g.png")
+    assert out.shape == (12, 20, 3)
+    np.testing.assert_array_equal(out[..., 0], out[..., 2])
+
+
+def test_rgba_keeps_alpha_separately(tmp_path):
+    rgba = np.dstack([_gradient(), np.full((12, 20), 77, "uint8")])
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    rgb, alpha = image_lib.load_image_with_alpha(tmp_path / "a.png")
+    np.testing.assert_array_equal(rgb, rgba[..., :3])
+    np.testing.assert_array_equal(alpha, 77)
+
+
+def test_palette_image(tmp_path):
+    Image.fromarray(_gradient()).convert("P", palette=Image.Palette.ADAPTIVE).save(
+        tmp_path / "p.png"
+    )
+    out = image_lib.load_image(tmp_path / "p.png")
+    assert out.shape == (12, 20, 3)
+    assert np.abs(out - _gradient()).mean() < 10
+
+
+def test_16bit_png_is_scaled_not_clipped(tmp_path):
+    arr = (np.linspace(0, 65535, 12 * 20).reshape(12, 20)).astype("uint16")
+    Image.fromarray(arr).save(tmp_path / "d.png")
+    out = image_lib.load_image(tmp_path / "d.png")
+    assert out.max() == pytest.approx(255, abs=0.01)
+    assert out[6, 10, 0] == pytest.approx(arr[6, 10] / 65535 * 255, abs=0.01)
+
+
+def test_cmyk_jpeg(tmp_path):
+    Image.fromarray(_gradient()).convert("CMYK").save(tmp_path / "c.jpg", quality=95)
+    out = image_lib.load_image(tmp_path / "c.jpg")
+    assert out.shape == (12, 20, 3)
+    assert np.abs(out - _gradient()).mean() < 20
+
+
+def test_exif_rotation_is_applied(tmp_path):
+    img = Image.fromarray(_gradient(12, 20))
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise when displayed
+    img.save(tmp_path / "r.jpg", exif=exif, quality=95)
+    out = image_lib.load_image(tmp_path / "r.jpg")
+    assert out.shape == (20, 12, 3)
+    # The top-left of the displayed image is the original's bottom-left.
+    assert np.abs(out[0, 0] - _gradient()[-1, 0]).max() < 25
+
+
+def test_arrays_uint8_uint16_float():
+    assert image_lib.load_image(_gradient()).shape == (12, 20, 3)
+    assert image_lib.load_image(np.full((4, 4), 65535, "uint16")).max() == 255
+    assert image_lib.load_image(np.full((4, 4, 3), 12.5, "float32"))[0, 0, 0] == 12.5
+
+
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (np.zeros((0, 5, 3), "uint8"), ValueError, "zero size"),
+        (np.full((4, 4, 3), np.nan, "float32"), ValueError, "NaN"),
+        (np.full((4, 4, 3), 300.0, "float32"), ValueError, "0..255"),
+        (np.zeros((4, 4, 2), "uint8"), ValueError, "Received: image=array"),
+        (42, TypeError, "Received: image=42"),
+    ],
+)
+def test_bad_arrays(bad, error, message):
+    with pytest.raises(error, match=message):
+        image_lib.load_image(bad)
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Received: content="):
+        image_lib.load_image(tmp_path / "missing.jpg", name="content")
+    (tmp_path / "notes.txt").write_text("not an image")
+    with pytest.raises(ValueError, match="not an image file"):
+        image_lib.load_image(tmp_path / "notes.txt")
+    Image.fromarray(_gradient()).save(tmp_path / "t.jpg")
+    data = (tmp_path / "t.jpg").read_bytes()
+    (tmp_path / "t.jpg").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"could not be decoded.*Received: image="):
+        image_lib.load_image(tmp_path / "t.jpg")
+    with pytest.raises(IsADirectoryError):
+        image_lib.load_image(tmp_path)
+
+
+def test_max_size_keeps_aspect():
+    assert image_lib.load_image(_gradient(12, 20), max_size=10).shape == (6, 10, 3)
+    with pytest.raises(ValueError, match="Received: max_size=0"):
+        image_lib.load_image(_gradient(), max_size=0)
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    dest = tmp_path / "out.png"
+    image_lib.save_image(_gradient().astype("float32"), dest)
+    before = dest.read_bytes()
+
+    def failing_save(self, fp, *args, **kwargs):
+        fp.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Image.Image, "save", failing_save)
+    with pytest.raises(OSError, match="disk full"):
+        image_lib.save_image(np.zeros((4, 4, 3)), dest)
+    with pytest.raises(OSError, match="disk full"):
+        image_lib.save_image(np.zeros((4, 4, 3)), tmp_path / "new.png")
+    assert dest.read_bytes() == before  # the old file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]  # no temp files
+
+
+def test_save_rejects_unknown_extension(tmp_path):
+    with pytest.raises(ValueError, match="Received: path="):
+        image_lib.save_image(np.zeros((4, 4, 3)), tmp_path / "out.xyz")
+
+
+def test_yiq_round_trip_and_luminance_transfer(rng):
+    # Mid-range colours, so no channel is clipped after the luma swap.
+    a = rng.uniform(100, 150, (8, 8, 3)).astype("float32")
+    np.testing.assert_allclose(
+        image_lib.yiq_to_rgb(image_lib.rgb_to_yiq(a)), a, atol=1e-3
+    )
+    mixed = image_lib.rgb_to_yiq(
+        image_lib.transfer_luminance(a, np.full_like(a, 128.0))
+    )
+    np.testing.assert_allclose(mixed[..., 0], 128.0, atol=1e-3)
+    np.testing.assert_allclose(
+        mixed[..., 1:], image_lib.rgb_to_yiq(a)[..., 1:], atol=1e-3
+    )
+    flat = np.full((4, 4, 3), 100.0, "float32")
+    out = image_lib.transfer_luminance(flat, np.full_like(flat, 150.0))
+    np.testing.assert_allclose(out, 150.0, atol=1e-3)  # gray stays gray, new luma
+
+
+def test_match_color_histogram_matches_mean_and_covariance(rng):
+    src = rng.normal(100, 20, (64, 64, 3)).clip(0, 255).astype("float32")
+    ref = (
+        rng.normal(0, 1, (64, 64, 3)) @ np.array([[30, 5, 0], [0, 10, 2], [0, 0, 15]])
+        + 120
+    ).clip(0, 255)
+    out = image_lib.match_color_histogram(src, ref).reshape(-1, 3)
+    np.testing.assert_allclose(out.mean(0), ref.reshape(-1, 3).mean(0), atol=1.0)
+    np.testing.assert_allclose(
+        np.cov(out, rowvar=False),
+        np.cov(ref.reshape(-1, 3), rowvar=False),
+        rtol=0.05,
+        atol=3,
+    )
