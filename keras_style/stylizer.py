@@ -1,0 +1,406 @@
+"""`Stylizer`: apply a feed-forward style network to images of any kind and size.
+
+Handles what a bare `TransformNet` call does not: file paths, PIL images and
+arrays of every mode (grayscale, palette, 16-bit, CMYK, EXIF-rotated, alpha),
+lists of images, blending with the original (`strength`), keeping the photo's
+colours, working at a reduced size, and images too large for one pass, which
+are stylized in overlapping tiles blended with smooth weights.
+"""
+
+import collections
+import json
+import math
+import pathlib
+import sys
+
+import keras
+import numpy as np
+
+from keras_style.image import (
+    list_images,
+    load_image_with_alpha,
+    resize,
+    save_image,
+    scaled_size,
+    to_pil,
+    transfer_luminance,
+)
+from keras_style.transform_net import METADATA_FILE, TransformNet
+
+# Above this many pixels an image is tiled unless `tile_size` says otherwise:
+# the lengstrom network needs ~0.6 kB of activations per pixel (~2.5 GB at 2048²).
+AUTO_TILE_PIXELS = 2048 * 2048
+DEFAULT_TILE_SIZE = 1024
+
+FolderResult = collections.namedtuple("FolderResult", ["written", "skipped"])
+
+
+def _forward(model, batch):
+    """One compiled forward pass: float32 `(N, H, W, 3)` in 0..255 to numpy.
+
+    `predict_on_batch` compiles the model once per backend (a `tf.function`
+    with relaxed shapes on TensorFlow, `jax.jit` per input shape on JAX, eager
+    under `torch.no_grad` on PyTorch). Kept as the single inference entry
+    point so the fastest variant can be swapped in here (see benchmarks/).
+    """
+    out = model.predict_on_batch(batch)
+    return np.clip(np.asarray(out, dtype=np.float32), 0.0, 255.0)
+
+
+def _check_fraction(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(
+            f"`{name}` must be a number in [0, 1]. Received: {name}={value!r}"
+        )
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"`{name}` must be in [0, 1]. Received: {name}={value!r}")
+    return float(value)
+
+
+def _check_optional_int(value, name, minimum):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be an int or None. Received: {name}={value!r}")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def tile_starts(length, tile, overlap):
+    """Start offsets of tiles of size `tile` covering `length` with >= `overlap`.
+
+    Tiles are spread evenly, so actual overlaps are at least `overlap` and
+    differ by at most one pixel.
+
+    Args:
+        length: size of the axis.
+        tile: tile size along the axis.
+        overlap: minimum overlap between neighbouring tiles.
+
+    Returns:
+        A list of ints; the first is 0 and the last is `length - tile`.
+    """
+    if length <= tile:
+        return [0]
+    count = math.ceil((length - overlap) / (tile - overlap))
+    return [round(i * (length - tile) / (count - 1)) for i in range(count)]
+
+
+def _axis_weights(starts, tile, length):
+    """Per-tile 1-D blending weights along one axis.
+
+    Where two tiles overlap by `o` pixels, each discards the outer quarter
+    (`o // 4`: the part nearest its own edge, where padding artefacts live),
+    and a raised-cosine ramp over the middle half hands over from one tile to
+    the other (the two ramps sum to 1). Image borders keep weight 1.
+    """
+    size = min(tile, length)
+    weights = []
+    for i, start in enumerate(starts):
+        w = np.ones(size, np.float64)
+        for side, neighbour in ((0, i - 1), (1, i + 1)):
+            if not 0 <= neighbour < len(starts):
+                continue
+            overlap = (
+                starts[neighbour] + size - start
+                if side == 0
+                else start + size - starts[neighbour]
+            )
+            cut = overlap // 4
+            ramp_len = max(overlap - 2 * cut, 1)
+            ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(ramp_len) + 0.5) / ramp_len)
+            profile = np.concatenate([np.zeros(cut), ramp, np.ones(size)])[:size]
+            w *= profile if side == 0 else profile[::-1]
+        weights.append(w)
+    return weights
+
+
+class Stylizer:
+    """Applies a feed-forward style network to photos of any size and format.
+
+    Johnson, Alahi & Fei-Fei, "Perceptual Losses for Real-Time Style Transfer
+    and Super-Resolution" (ECCV 2016). Colour preservation follows Gatys et al.,
+    "Controlling Perceptual Factors in Neural Style Transfer" (CVPR 2017).
+
+    Output always has the size (after EXIF orientation) of the input. Images
+    with more than `AUTO_TILE_PIXELS` pixels are stylized in overlapping tiles
+    unless `tile_size` is given. The network's instance normalisation computes
+    statistics per tile, so a tiled result is not identical to a one-pass
+    result: brush strokes differ at the texture level (wave style, 160x320
+    photo, three 160-px tiles: mean absolute difference ~10 and median 7 on
+    the 0..255 scale), while overall colours agree and the smooth blending
+    leaves no seam (see tests/test_stylizer.py). Larger tiles bring the result
+    closer to the one-pass one.
+
+    Args:
+        model: a Keras model mapping RGB float32 `(N, H, W, 3)` in 0..255 to
+            the same, e.g. a `TransformNet`.
+        name: optional label (the zoo passes the style name).
+        metadata: optional dict describing the model (licence, source, ...).
+        preset_dir: optional path of the preset the model came from.
+
+    Example:
+
+    >>> stylizer = keras_style.zoo.load("wave")
+    >>> stylizer.stylize("photo.jpg", strength=0.8).save("wave.jpg")
+    """
+
+    def __init__(self, model, *, name=None, metadata=None, preset_dir=None):
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                "`model` must be a Keras model (e.g. a TransformNet). "
+                f"Received: model={type(model).__name__}"
+            )
+        self.model = model
+        self.name = name or model.name
+        self.metadata = dict(metadata or {})
+        self.preset_dir = None if preset_dir is None else pathlib.Path(preset_dir)
+
+    def __repr__(self):
+        return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}>"
+
+    @classmethod
+    def from_preset_dir(cls, preset_dir, *, name=None):
+        """Loads a `Stylizer` from a local preset directory.
+
+        Args:
+            preset_dir: a directory with `config.json` and `model.weights.h5`
+                (see `TransformNet.save_to_preset`).
+            name: optional label; defaults to the directory name.
+
+        Returns:
+            A `Stylizer`.
+
+        Example:
+
+        >>> stylizer = Stylizer.from_preset_dir("presets/wave")
+        """
+        preset_dir = pathlib.Path(preset_dir)
+        model = TransformNet.from_preset_dir(preset_dir)
+        metadata = {}
+        meta_path = preset_dir / METADATA_FILE
+        if meta_path.is_file():
+            try:
+                metadata = json.loads(meta_path.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                metadata = {}
+        return cls(
+            model,
+            name=name or metadata.get("name") or preset_dir.name,
+            metadata=metadata if isinstance(metadata, dict) else {},
+            preset_dir=preset_dir,
+        )
+
+    # --- public API ---------------------------------------------------------
+
+    def stylize(
+        self,
+        image,
+        *,
+        strength=1.0,
+        preserve_colors=False,
+        max_size=None,
+        tile_size=None,
+        tile_overlap=None,
+        batch_size=4,
+    ):
+        """Stylizes one image or a list of images.
+
+        Args:
+            image: a path, a `PIL.Image`, a numpy array (`(H, W)`,
+                `(H, W, 1|3|4)`, uint8/uint16 or floats in 0..255), or a list
+                of these. EXIF orientation is applied; grayscale, palette,
+                16-bit and CMYK images are converted to RGB.
+            strength: float in [0, 1]; 1 is the full style, 0 returns the
+                original, values in between blend linearly.
+            preserve_colors: keep the photo's colours and take only the
+                luminance from the stylized result (YIQ, Gatys et al. 2017).
+            max_size: optional int; when the longest side exceeds it, the
+                network runs on a copy downsized to `max_size` (faster,
+                coarser brush strokes) and the result is resized back up, so
+                the output still has the input's size.
+            tile_size: optional int; images larger than this along either side
+                are stylized in overlapping `tile_size` tiles. Defaults to
+                `DEFAULT_TILE_SIZE` for images over `AUTO_TILE_PIXELS` pixels
+                and no tiling otherwise.
+            tile_overlap: minimum overlap of neighbouring tiles in pixels;
+                defaults to `tile_size // 4`. Must be below `tile_size // 2`.
+            batch_size: how many tiles (or same-sized images of a list) go
+                through the network at once.
+
+        Returns:
+            A `PIL.Image` (`RGBA` when the input had alpha, which is carried
+            over unchanged; `RGB` otherwise) with the input's size, or a list
+            of them for a list input.
+
+        Example:
+
+        >>> stylizer.stylize(np.zeros((60, 80, 3), "uint8")).size
+        (80, 60)
+        """
+        strength = _check_fraction(strength, "strength")
+        max_size = _check_optional_int(max_size, "max_size", 1)
+        tile_size = _check_optional_int(tile_size, "tile_size", 16)
+        tile_overlap = _check_optional_int(tile_overlap, "tile_overlap", 0)
+        batch_size = _check_optional_int(batch_size, "batch_size", 1)
+        if batch_size is None:
+            raise TypeError(
+                "`batch_size` must be a positive int. Received: batch_size=None"
+            )
+        if (
+            tile_size is not None
+            and tile_overlap is not None
+            and 2 * tile_overlap >= tile_size
+        ):
+            raise ValueError(
+                "`tile_overlap` must be less than half of `tile_size`. "
+                f"Received: tile_overlap={tile_overlap}, tile_size={tile_size}"
+            )
+        single = not isinstance(image, (list, tuple))
+        images = [image] if single else list(image)
+        if not images:
+            raise ValueError("`image` must not be an empty list. Received: image=[]")
+        loaded = [
+            load_image_with_alpha(img, name="image" if single else f"image[{i}]")
+            for i, img in enumerate(images)
+        ]
+        options = dict(
+            tile_size=tile_size, tile_overlap=tile_overlap, batch_size=batch_size
+        )
+        originals = [rgb for rgb, _ in loaded]
+        styled = self._stylize_arrays(originals, strength, max_size, options)
+        results = []
+        for (rgb, alpha), out in zip(loaded, styled):
+            if out is not rgb:
+                if preserve_colors:
+                    out = transfer_luminance(rgb, out)
+                if strength < 1.0:
+                    out = strength * out + (1.0 - strength) * rgb
+            results.append(to_pil(out, alpha))
+        return results[0] if single else results
+
+    def stylize_folder(self, input_dir, output_dir, *, verbose=1, **kwargs):
+        """Stylizes every image under `input_dir` into `output_dir`.
+
+        Sub-folders are mirrored and file names kept (the format follows the
+        extension). Each output is written atomically; files that cannot be
+        read are skipped and reported, never aborting the run.
+
+        Args:
+            input_dir: folder searched recursively for images.
+            output_dir: destination folder (created; must differ from
+                `input_dir`).
+            verbose: 1 shows a `keras.utils.Progbar` and lists skipped files
+                on stderr; 0 is silent.
+            **kwargs: forwarded to `stylize` (`strength`, `tile_size`, ...).
+
+        Returns:
+            A `FolderResult(written, skipped)`: the list of written paths and a
+            dict `{input path: reason}` of skipped files.
+
+        Example:
+
+        >>> result = stylizer.stylize_folder("photos/", "styled/")
+        >>> len(result.written), result.skipped
+        (12, {})
+        """
+        input_dir = pathlib.Path(input_dir)
+        output_dir = pathlib.Path(output_dir)
+        files = list_images(input_dir, name="input_dir")
+        if output_dir.resolve() == input_dir.resolve():
+            raise ValueError(
+                "`output_dir` must differ from `input_dir` (outputs keep the input "
+                f"file names). Received: output_dir={str(output_dir)!r}"
+            )
+        progbar = keras.utils.Progbar(len(files), verbose=verbose, unit_name="image")
+        written, skipped = [], {}
+        for i, path in enumerate(files):
+            target = output_dir / path.relative_to(input_dir)
+            try:
+                rgb, alpha = load_image_with_alpha(path, name="input")
+            except (ValueError, OSError) as e:
+                skipped[path] = str(e)
+            else:
+                result = self.stylize(
+                    rgb if alpha is None else np.dstack([rgb, alpha]), **kwargs
+                )
+                try:
+                    save_image(result, target)
+                except (ValueError, OSError) as e:
+                    skipped[path] = f"could not write {target}: {e}"
+                else:
+                    written.append(target)
+            progbar.update(i + 1)
+        if verbose and skipped:
+            print(f"Skipped {len(skipped)} file(s):", file=sys.stderr)
+            for path, reason in skipped.items():
+                print(f"  {path}: {reason}", file=sys.stderr)
+        return FolderResult(written, skipped)
+
+    # --- internals ----------------------------------------------------------
+
+    def _stylize_arrays(self, originals, strength, max_size, options):
+        """Network outputs (float32 `(H, W, 3)`) for each original, same sizes."""
+        if strength == 0.0:
+            return list(originals)
+        inputs = []
+        for rgb in originals:
+            h, w = rgb.shape[:2]
+            if max_size is not None and max(h, w) > max_size:
+                rgb = resize(rgb, *scaled_size(h, w, max_size))
+            inputs.append(rgb)
+        outputs = [None] * len(inputs)
+        # Same-sized, untiled images share batches (e.g. video frames).
+        groups = collections.defaultdict(list)
+        for i, rgb in enumerate(inputs):
+            tile = self._tile_size_for(rgb.shape, options["tile_size"])
+            if tile is None:
+                groups[rgb.shape].append(i)
+            else:
+                outputs[i] = self._stylize_tiled(rgb, tile, options)
+        for indices in groups.values():
+            for k in range(0, len(indices), options["batch_size"]):
+                chunk = indices[k : k + options["batch_size"]]
+                batch = np.stack([inputs[i] for i in chunk]).astype(np.float32)
+                for i, out in zip(chunk, _forward(self.model, batch)):
+                    outputs[i] = out
+        return [
+            out if out.shape[:2] == rgb.shape[:2] else resize(out, *rgb.shape[:2])
+            for out, rgb in zip(outputs, originals)
+        ]
+
+    @staticmethod
+    def _tile_size_for(shape, tile_size):
+        h, w = shape[:2]
+        if tile_size is None:
+            return DEFAULT_TILE_SIZE if h * w > AUTO_TILE_PIXELS else None
+        return tile_size if max(h, w) > tile_size else None
+
+    def _stylize_tiled(self, rgb, tile, options):
+        """Stylizes `rgb` in overlapping tiles blended with smooth weights."""
+        overlap = options["tile_overlap"]
+        overlap = tile // 4 if overlap is None else overlap
+        if 2 * overlap >= tile:
+            raise ValueError(
+                "`tile_overlap` must be less than half of the tile size. "
+                f"Received: tile_overlap={overlap}, tile_size={tile}"
+            )
+        h, w = rgb.shape[:2]
+        ys, xs = tile_starts(h, tile, overlap), tile_starts(w, tile, overlap)
+        th, tw = min(tile, h), min(tile, w)
+        wy, wx = _axis_weights(ys, tile, h), _axis_weights(xs, tile, w)
+        # float32 accumulators: 16 bytes per pixel (268 MB at 4096x4096).
+        acc = np.zeros((h, w, 3), np.float32)
+        norm = np.zeros((h, w, 1), np.float32)
+        boxes = [(i, j) for i in range(len(ys)) for j in range(len(xs))]
+        for k in range(0, len(boxes), options["batch_size"]):
+            chunk = boxes[k : k + options["batch_size"]]
+            batch = np.stack(
+                [rgb[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] for i, j in chunk]
+            ).astype(np.float32)
+            for (i, j), out in zip(chunk, _forward(self.model, batch)):
+                weight = np.outer(wy[i], wx[j]).astype(np.float32)[..., None]
+                acc[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] += out * weight
+                norm[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] += weight
+        return acc / np.maximum(norm, 1e-12)
