@@ -284,11 +284,19 @@ def save_image(image, path, alpha=None, **save_kwargs):
     try:
         with os.fdopen(fd, "wb") as f:
             pil.save(f, format=fmt, **save_kwargs)
+        # mkstemp creates 0600 files; give the result the usual umask mode.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # ITU-R BT.601 YIQ, the space Gatys et al. (2017) use for luminance-only transfer.

@@ -167,3 +167,14 @@ def test_match_color_histogram_matches_mean_and_covariance(rng):
         rtol=0.05,
         atol=3,
     )
+
+
+def test_saved_files_get_umask_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = image_lib.save_image(np.zeros((4, 4, 3)), tmp_path / "perm.png")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
