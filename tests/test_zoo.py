@@ -101,7 +101,7 @@ def publish(monkeypatch, hub, name, preset_dir, repo_exists=True):
     revision = hub.add_repo(entry.repo_id, files) if repo_exists else "a" * 40
     pins = {f: hashlib.sha256(data).hexdigest() for f, data in files.items()}
     pinned = dataclasses.replace(entry, revision=revision, sha256=pins)
-    monkeypatch.setitem(zoo._REGISTRY, name, pinned)
+    monkeypatch.setitem(zoo.registry._REGISTRY, name, pinned)
     return pinned
 
 
@@ -408,6 +408,23 @@ def test_unpublished_style_skips_the_hub(hub_env, upstream, tmp_path, monkeypatc
     assert len(upstream.gets) == 49
     assert pathlib.Path(os.environ["KERAS_STYLE_CACHE"]) in stylizer.preset_dir.parents
     assert stylizer.stylize(IMAGE).size == (32, 24)
+
+
+def test_built_preset_has_the_umask_mode(upstream, tmp_path):
+    # The build goes through mkdtemp (0700) and is renamed into place: a shared
+    # cache must still be readable by its other users.
+    old = os.umask(0o022)
+    try:
+        preset = zoo.build_preset("wave", tmp_path / "p", upstream_url=upstream.url)
+    finally:
+        os.umask(old)
+    assert preset == tmp_path / "p" and (preset / "model.weights.h5").is_file()
+    assert preset.stat().st_mode & 0o777 == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]  # no temp leftovers
+    gets = len(upstream.gets)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        zoo.build_preset("wave", preset, upstream_url=upstream.url)
+    assert len(upstream.gets) == gets  # refused before downloading anything
 
 
 def test_upstream_checksum_mismatch_caches_nothing(tmp_path, shared_data):

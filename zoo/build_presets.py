@@ -1,11 +1,11 @@
 """Build (and optionally publish) the zoo's Hub presets from their upstream sources.
 
-The package registry (`keras_style/zoo.py`) is the single source of truth:
+The package registry (`keras_style/zoo/registry.py`) is the single source of truth:
 which styles exist, their upstream files and sha256s, licence and model card.
 This script turns every entry into a preset directory exactly as
 `keras_style.zoo.load` would build it as a fallback, uploads it, and prints the
 pins (commit sha + sha256 of each file) to paste into `_PUBLISHED` in
-`keras_style/zoo.py`. `zoo/recipes/<style>.json` are human-readable snapshots
+`keras_style/zoo/registry.py`. `zoo/recipes/<style>.json` are human-readable snapshots
 of the registry written by `--write-recipes` (tests check they are current).
 
     python zoo/build_presets.py --org keras-style --out build/presets
@@ -113,7 +113,7 @@ def main(argv=None):
             pins[name] = (published.revision, published.sha256)
             print(f"uploaded {name}: hf://{published.repo_id}@{published.revision}")
     if pins:
-        print("\n# Paste into keras_style/zoo.py:")
+        print("\n# Paste into _PUBLISHED in keras_style/zoo/registry.py:")
         print(
             "_PUBLISHED = "
             + json.dumps(pins, indent=4).replace("[", "(").replace("]", ")")

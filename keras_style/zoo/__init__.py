@@ -1,0 +1,94 @@
+"""Pretrained styles: registry, Hugging Face Hub download with pinned checksums,
+build-from-upstream fallback, offline cache and upload.
+
+`keras_style.zoo.load("wave").stylize("photo.jpg")` is the whole user story.
+A style is addressed by
+
+- a short name from the registry (`zoo.available()`),
+- a Hub handle `hf://owner/repo` or `hf://owner/repo@revision`,
+- or a local preset directory (`config.json`, `model.weights.h5`, ...).
+
+How a registry name is resolved (see `download`):
+
+1. A *published* entry (`revision` is a commit sha) is fetched from the Hub
+   repo `{KERAS_STYLE_HUB_OWNER}/{repo}` at exactly that commit; every file is
+   checked against the sha256 pinned in `registry.py` (huggingface_hub does
+   not verify content) and a mismatching file is deleted from the cache before raising.
+   A commit already in the cache is used without any network request.
+2. When the Hub says the repo (or pinned commit) does not exist, or the entry
+   is not published yet (`revision=None`, no Hub request at all), the preset is
+   built from the upstream source: every upstream file is downloaded with a
+   plain HTTP client, checked against its pinned sha256 and converted
+   (`keras_style.convert`), under a file lock, into the keras-style cache.
+3. With `HF_HUB_OFFLINE=1` (read at call time) only caches are used.
+
+Environment variables: `KERAS_STYLE_CACHE` (built presets; default
+`~/.cache/keras_style`), `KERAS_STYLE_HUB_OWNER` (owner of the registry's Hub
+repos; default `keras-style`), `KERAS_STYLE_UPSTREAM_URL` (base URL replacing
+the upstream mirror, e.g. a local copy), `HF_HUB_OFFLINE`; the Hub endpoint and
+cache follow huggingface_hub (`HF_ENDPOINT`, `HF_HUB_CACHE`) unless `endpoint=`
+/ `cache_dir=` are passed.
+
+Modules: `registry` (entries, pins, name/handle validation; upstream hashes in
+`_upstream_sha256`), `hub` (Hub fetching and verification), `upstream` (HTTP
+download and build into the cache), `loading` (`download`, `load`), `cache`,
+`upload`, `errors`. Everything public is re-exported here.
+"""
+
+from keras_style.zoo.cache import cache_root, clear_cache
+from keras_style.zoo.errors import (
+    ChecksumError,
+    StyleNotFoundError,
+    StyleUnavailableError,
+)
+from keras_style.zoo.loading import download, load
+from keras_style.zoo.registry import (
+    DEFAULT_HUB_OWNER,
+    LENGSTROM_ATTRIBUTION,
+    LENGSTROM_LICENCE,
+    ML5_BASE_URL,
+    ML5_COMMIT,
+    ML5_FILES,
+    PRESET_FILES,
+    PROJECT_URL,
+    REGISTRY,
+    REQUIRED_FILES,
+    StyleEntry,
+    UpstreamSource,
+    available,
+    get_style,
+    hub_owner,
+    parse_hub_handle,
+)
+from keras_style.zoo.upload import Published, upload
+from keras_style.zoo.upstream import build_preset, model_card
+
+__all__ = [
+    "DEFAULT_HUB_OWNER",
+    "LENGSTROM_ATTRIBUTION",
+    "LENGSTROM_LICENCE",
+    "ML5_BASE_URL",
+    "ML5_COMMIT",
+    "ML5_FILES",
+    "PRESET_FILES",
+    "PROJECT_URL",
+    "REGISTRY",
+    "REQUIRED_FILES",
+    "ChecksumError",
+    "Published",
+    "StyleEntry",
+    "StyleNotFoundError",
+    "StyleUnavailableError",
+    "UpstreamSource",
+    "available",
+    "build_preset",
+    "cache_root",
+    "clear_cache",
+    "download",
+    "get_style",
+    "hub_owner",
+    "load",
+    "model_card",
+    "parse_hub_handle",
+    "upload",
+]

@@ -1,0 +1,56 @@
+"""The keras-style cache: where Hub files and upstream-built presets live."""
+
+import hashlib
+import os
+import pathlib
+import shutil
+
+from keras_style.zoo.registry import get_style
+
+
+def cache_root(cache_dir=None):
+    """The keras-style cache: `cache_dir`, `$KERAS_STYLE_CACHE` or `~/.cache/keras_style`."""
+    if cache_dir is not None:
+        return pathlib.Path(cache_dir).expanduser()
+    env = os.environ.get("KERAS_STYLE_CACHE")
+    return (
+        pathlib.Path(env).expanduser()
+        if env
+        else pathlib.Path.home() / ".cache" / "keras_style"
+    )
+
+
+def _hub_cache(cache_dir):
+    # An explicit cache_dir holds everything (Hub files under hub/); otherwise
+    # Hub files go to huggingface_hub's own cache (HF_HUB_CACHE).
+    return None if cache_dir is None else str(cache_root(cache_dir) / "hub")
+
+
+def _built_dir(entry, cache_dir):
+    return cache_root(cache_dir) / "presets" / f"{entry.name}-{entry.source.key()}"
+
+
+def _offline():
+    import huggingface_hub.constants
+
+    value = os.environ.get("HF_HUB_OFFLINE", "").strip().upper()
+    return value in ("1", "ON", "YES", "TRUE") or bool(
+        huggingface_hub.constants.HF_HUB_OFFLINE
+    )
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def clear_cache(style=None, *, cache_dir=None):
+    """Deletes built presets from the keras-style cache (all, or one style's)."""
+    root = cache_root(cache_dir) / "presets"
+    pattern = "*" if style is None else f"{get_style(style).name}-*"
+    for path in root.glob(pattern):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,194 @@
+"""`download` and `load`: resolve a style name, Hub handle or preset directory
+to a local preset (Hub first, then upstream build, then caches) and a `Stylizer`.
+"""
+
+import logging
+
+from keras_style.stylizer import Stylizer
+from keras_style.transform_net import METADATA_FILE, MODEL_CARD_FILE, WEIGHTS_FILE
+from keras_style.zoo.cache import _built_dir, _offline
+from keras_style.zoo.errors import StyleUnavailableError
+from keras_style.zoo.hub import (
+    _classify_hub_error,
+    _describe_error,
+    _hub_fetch,
+    _not_found,
+)
+from keras_style.zoo.registry import PRESET_FILES, _check_revision, _resolve_handle
+from keras_style.zoo.upstream import _build_cached, _UpstreamUnreachable
+
+logger = logging.getLogger(__name__)
+
+
+def download(
+    style,
+    *,
+    revision=None,
+    cache_dir=None,
+    force_download=False,
+    endpoint=None,
+    upstream_url=None,
+):
+    """Makes a style's preset available locally and returns its directory.
+
+    Args:
+        style: a registry name (`available()`), `"hf://owner/repo[@revision]"`,
+            or a local preset directory (returned as is).
+        revision: Hub branch, tag or commit. For a registry name it replaces
+            the pinned commit (files are then checked against the Hub's
+            checksums instead of the pinned ones, and there is no upstream
+            fallback).
+        cache_dir: root of every cache used (Hub files under `hub/`, built
+            presets under `presets/`); default `$KERAS_STYLE_CACHE` or
+            `~/.cache/keras_style` for built presets and huggingface_hub's
+            cache for Hub files.
+        force_download: download (and rebuild) even if cached.
+        endpoint: Hub URL (default: huggingface_hub's, i.e. `HF_ENDPOINT`).
+        upstream_url: base URL replacing the upstream mirror of registry
+            styles (also `$KERAS_STYLE_UPSTREAM_URL`).
+
+    Returns:
+        The preset directory as a `pathlib.Path`.
+
+    Example:
+
+    >>> keras_style.zoo.download("wave")
+    PosixPath('/home/me/.cache/keras_style/presets/wave-...')
+    """
+    kind, target = _resolve_handle(style)
+    revision = _check_revision(revision)
+    if kind == "dir":
+        if revision is not None:
+            raise ValueError(
+                "`revision` applies to Hub styles, not to a local directory. "
+                f"Received: style={style!r}, revision={revision!r}"
+            )
+        if not target.is_dir():
+            raise FileNotFoundError(
+                f"Preset directory does not exist. Received: style={str(target)!r}"
+            )
+        return target
+    if kind == "name" and revision is not None:
+        kind, target = "hub", (target.repo_id, revision)
+    if kind == "hub":
+        repo_id, rev = target
+        if revision is not None and rev is not None and revision != rev:
+            raise ValueError(
+                "Pass the revision either in the handle or as `revision=`, not both. "
+                f"Received: style={style!r}, revision={revision!r}"
+            )
+        files = dict.fromkeys(PRESET_FILES)
+        try:
+            return _hub_fetch(
+                repo_id,
+                rev or revision,
+                files,
+                cache_dir=cache_dir,
+                endpoint=endpoint,
+                force_download=force_download,
+                optional=(METADATA_FILE, MODEL_CARD_FILE),
+            )
+        except Exception as e:
+            kind = _classify_hub_error(e)
+            if kind in ("repo", "entry"):
+                raise _not_found(style, repo_id, rev or revision or "main", e) from e
+            if kind == "unreachable":
+                raise _unavailable(
+                    f"hf://{repo_id}", [f"the Hub: {_describe_error(e)}"]
+                ) from None
+            raise
+    return _download_registered(
+        target, cache_dir, force_download, endpoint, upstream_url
+    )
+
+
+def _download_registered(entry, cache_dir, force_download, endpoint, upstream_url):
+    problems = []
+    if entry.published:
+        try:
+            return _hub_fetch(
+                entry.repo_id,
+                entry.revision,
+                dict(entry.sha256),
+                cache_dir=cache_dir,
+                endpoint=endpoint,
+                force_download=force_download,
+            )
+        except Exception as e:
+            kind = _classify_hub_error(e)
+            if kind == "repo":  # not published there (yet): build from upstream
+                logger.info("%s: %s; building from upstream.", entry.repo_id, e)
+            elif kind == "entry":  # an optional file: not reached in practice
+                raise _not_found(entry.name, entry.repo_id, entry.revision, e) from e
+            elif kind == "unreachable":
+                problems.append(f"the Hub repo {entry.repo_id}: {_describe_error(e)}")
+            else:
+                raise
+    built = _built_dir(entry, cache_dir)
+    if (built / WEIGHTS_FILE).is_file() and not force_download:
+        return built
+    if _offline():
+        raise _unavailable(
+            entry.name, problems + ["HF_HUB_OFFLINE is set"], entry=entry
+        )
+    try:
+        return _build_cached(entry, cache_dir, upstream_url, force_download)
+    except _UpstreamUnreachable as e:
+        problems.append(f"upstream {e}")
+        raise _unavailable(entry.name, problems, entry=entry) from None
+
+
+def _unavailable(label, problems, entry=None):
+    name = entry.name if entry else label
+    return StyleUnavailableError(
+        f"Style {label!r} is not cached and could not be downloaded ("
+        + "; ".join(problems)
+        + f"). Check your connection and retry; to work offline, run "
+        f"`keras-style zoo download {name}` once while online (and keep the same "
+        "cache_dir / KERAS_STYLE_CACHE), or pass a local preset directory. "
+        f"Received: style={label!r}"
+    )
+
+
+def load(
+    style,
+    *,
+    revision=None,
+    cache_dir=None,
+    force_download=False,
+    endpoint=None,
+    upstream_url=None,
+):
+    """Loads a pretrained style as a ready-to-use `Stylizer`.
+
+    Args:
+        style: a registry name (see `available()`), a Hub handle
+            `"hf://owner/repo[@revision]"`, or a local preset directory.
+        revision, cache_dir, force_download, endpoint, upstream_url: see
+            `download`.
+
+    Returns:
+        A `keras_style.stylizer.Stylizer`; its `metadata` holds the preset's
+        licence and source.
+
+    Example:
+
+    >>> stylizer = keras_style.zoo.load("wave")
+    >>> stylizer.stylize("photo.jpg").save("wave.jpg")
+    """
+    preset_dir = download(
+        style,
+        revision=revision,
+        cache_dir=cache_dir,
+        force_download=force_download,
+        endpoint=endpoint,
+        upstream_url=upstream_url,
+    )
+    kind, target = _resolve_handle(style)
+    if kind == "name":
+        name = target.name
+    elif kind == "hub":
+        name = f"hf://{target[0]}"
+    else:
+        name = None  # metadata.json's name, else the directory name
+    return Stylizer.from_preset_dir(preset_dir, name=name)

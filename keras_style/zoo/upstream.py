@@ -1,0 +1,250 @@
+"""Building presets from upstream sources: plain-HTTP download, sha256
+verification, conversion (`keras_style.convert`) and the file-locked build into
+the keras-style cache; also the model card of a registry style.
+"""
+
+import concurrent.futures
+import hashlib
+import http.client
+import logging
+import os
+import pathlib
+import re
+import shutil
+import stat
+import tempfile
+import urllib.error
+import urllib.request
+
+from keras_style.transform_net import WEIGHTS_FILE
+from keras_style.version import __version__
+from keras_style.zoo.cache import _built_dir
+from keras_style.zoo.errors import ChecksumError, StyleUnavailableError
+from keras_style.zoo.registry import PROJECT_URL, get_style, hub_owner
+
+logger = logging.getLogger(__name__)
+
+
+class _UpstreamUnreachable(Exception):
+    pass
+
+
+def _http_download(url, dest, expected_sha256, timeout=60):
+    """Downloads `url` to `dest` via a temp file, verifying its sha256."""
+    request = urllib.request.Request(
+        url, headers={"User-Agent": f"keras-style/{__version__}"}
+    )
+    tmp = dest.with_name(dest.name + ".part")
+    digest = hashlib.sha256()
+    try:
+        with (
+            urllib.request.urlopen(request, timeout=timeout) as response,
+            open(tmp, "wb") as f,
+        ):
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                digest.update(chunk)
+                f.write(chunk)
+    except urllib.error.HTTPError as e:
+        tmp.unlink(missing_ok=True)
+        raise StyleUnavailableError(
+            f"Upstream file could not be downloaded (HTTP {e.code}). Received: url={url!r}"
+        ) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+        tmp.unlink(missing_ok=True)
+        raise _UpstreamUnreachable(f"{url}: {getattr(e, 'reason', e)}") from None
+    if digest.hexdigest() != expected_sha256:
+        tmp.unlink(missing_ok=True)
+        raise ChecksumError(
+            f"Upstream file does not match its pinned sha256 (nothing was cached). "
+            f"Expected: {expected_sha256}. Received: {digest.hexdigest()} from url={url!r}"
+        )
+    os.replace(tmp, dest)
+
+
+def _upstream_base(upstream_url):
+    base = upstream_url or os.environ.get("KERAS_STYLE_UPSTREAM_URL")
+    if base is not None and not re.match(r"https?://[^\s/]+", base):
+        raise ValueError(
+            "The upstream base URL must be an http(s) URL. "
+            f"Received: upstream_url={base!r}"
+        )
+    return base
+
+
+def model_card(name, *, owner=None):
+    """The model card (`README.md`) of a registry style's preset.
+
+    Args:
+        name: a registry name.
+        owner: Hub owner shown in the card; default `hub_owner()`.
+
+    Returns:
+        Markdown text with Hub YAML front matter.
+    """
+    e = get_style(name)
+    repo_id = f"{owner or hub_owner()}/{e.repo}"
+    return f"""---
+library_name: keras
+license: other
+license_name: fast-style-transfer-research-only
+license_link: {e.source.homepage}#license
+tags:
+- keras
+- keras-style
+- style-transfer
+- image-to-image
+pipeline_tag: image-to-image
+---
+
+# {e.name}: *{e.title}* ({e.artist}, {e.year})
+
+A fast style-transfer network that repaints any photo in the manner of
+{e.artist}'s {e.medium} *{e.title}* ({e.year}) in one forward pass. It is
+Logan Engstrom's pretrained `{e.source.folder}` network from
+[fast-style-transfer]({e.source.homepage}) (TensorFlow, 2016: the Johnson et
+al. 2016 architecture with instance normalisation, trained with VGG19
+perceptual losses on MS-COCO), converted to a Keras 3 `TransformNet` of
+[keras-style]({PROJECT_URL}) that runs on TensorFlow, JAX and PyTorch.
+
+![{e.name} applied to the NASA astronaut photo]({PROJECT_URL}/raw/main/docs/images/{e.name}.jpg)
+
+## Usage
+
+```python
+import keras_style
+
+stylizer = keras_style.zoo.load("{e.name}")  # or "hf://{repo_id}"
+stylizer.stylize("photo.jpg").save("{e.name}.jpg")
+```
+
+or `keras-style stylize photo.jpg --style {e.name} -o {e.name}.jpg`.
+
+## Licence
+
+**Research / non-commercial use only.** {e.licence}
+
+Attribution: {e.attribution}
+
+Converted with `keras_style.convert.convert_lengstrom` (outputs match the
+upstream TensorFlow network to < 0.5 on the 0..255 scale) from the ml5 files
+at `{e.source.base_url}/{e.source.folder}/`; every file's
+sha256 is pinned in `keras_style/zoo/registry.py`. Built by `zoo/build_presets.py` of
+[keras-style]({PROJECT_URL}).
+"""
+
+
+def build_preset(name, preset_dir, *, upstream_url=None, overwrite=False):
+    """Builds a registry style's preset directory from its upstream source.
+
+    Downloads every upstream file (plain HTTP, into a temporary folder),
+    checks each against the sha256 pinned in the registry, converts with
+    `keras_style.convert` and writes the preset atomically.
+
+    Args:
+        name: a registry name.
+        preset_dir: destination directory.
+        upstream_url: base URL replacing the upstream mirror (also
+            `$KERAS_STYLE_UPSTREAM_URL`).
+        overwrite: replace an existing `preset_dir`.
+
+    Returns:
+        The preset directory as a `pathlib.Path`.
+
+    Example:
+
+    >>> keras_style.zoo.build_preset("wave", "presets/wave")
+    PosixPath('presets/wave')
+    """
+    from keras_style.convert import convert_lengstrom_to_preset
+
+    entry = get_style(name)
+    preset_dir = pathlib.Path(preset_dir)
+    urls = entry.source.urls(_upstream_base(upstream_url))
+    if preset_dir.exists() and not overwrite:
+        raise FileExistsError(
+            "Preset directory already exists; pass overwrite=True to replace it. "
+            f"Received: preset_dir={str(preset_dir)!r}"
+        )
+    preset_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        prefix=f".{entry.name}-src-", dir=preset_dir.parent
+    ) as tmp:
+        tmp = pathlib.Path(tmp)
+        source = tmp / "source"
+        source.mkdir()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            jobs = [
+                pool.submit(
+                    _http_download, url, source / file, entry.source.sha256[file]
+                )
+                for file, url in urls.items()
+            ]
+            try:
+                for job in jobs:
+                    job.result()
+            except BaseException:
+                for job in jobs:  # do not keep fetching for a failed build
+                    job.cancel()
+                raise
+        metadata = {
+            "name": entry.name,
+            "title": entry.title,
+            "artist": entry.artist,
+            "description": entry.description,
+            "licence": entry.licence,
+            "attribution": entry.attribution,
+            "source": {
+                "format": entry.source.format,
+                "base_url": entry.source.base_url,
+                "folder": entry.source.folder,
+                "homepage": entry.source.homepage,
+                "sha256": dict(entry.source.sha256),
+            },
+        }
+        # Written next to the sources (same file system), then moved into place.
+        built = convert_lengstrom_to_preset(
+            source,
+            tmp / "preset",
+            metadata=metadata,
+            model_card=model_card(name),
+        )
+        _share(built)
+        _move_into_place(built, preset_dir)
+    return preset_dir
+
+
+def _share(path):
+    """Gives a `mkdtemp` folder (mode 0700) the mode of a plain `mkdir`
+    (`0o777 & ~umask`), so that a shared cache is readable by its other users."""
+    probe = path.with_name(f"{path.name}.mode")
+    probe.mkdir()  # reads the umask without changing it (os.umask is process-wide)
+    try:
+        mode = stat.S_IMODE(probe.stat().st_mode) & 0o777
+    finally:
+        probe.rmdir()
+    path.chmod(mode)
+
+
+def _move_into_place(built, preset_dir):
+    """Replaces `preset_dir` by `built` (same file system): renames, never copies."""
+    if preset_dir.exists():
+        old = preset_dir.with_name(f".{preset_dir.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(preset_dir, old)
+        os.replace(built, preset_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(built, preset_dir)
+
+
+def _build_cached(entry, cache_dir, upstream_url, force):
+    """The upstream-built preset in the cache, built once under a file lock."""
+    import filelock
+
+    target = _built_dir(entry, cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(str(target.parent / f".{target.name}.lock")):
+        if force or not (target / WEIGHTS_FILE).is_file():
+            logger.info("Building style %r from %s", entry.name, entry.source.format)
+            build_preset(entry.name, target, upstream_url=upstream_url, overwrite=True)
+    return target
