@@ -41,19 +41,308 @@ def timeit(fn, iterations, warmup=3):
 # === gatys ==================================================================
 
 
-def bench_gatys(args):
-    raise NotImplementedError
+def bench_gatys(args, warmup=3):
+    """Gatys step time (as the peer: VGG19, random weights, random images) and
+    the wall time of a full 512 px run through the public API."""
+    import numpy as np
+
+    from keras_style.optimize import GatysStyleTransfer, stylize_optimize
+
+    if args.precision != "fp32":
+        raise SystemExit("gatys: only --precision fp32 is implemented")
+    rng = np.random.default_rng(0)
+    size, n = args.size, args.iterations
+    content = rng.uniform(0, 255, (size, size, 3)).astype("float32")
+    style = rng.uniform(0, 255, (size, size, 3)).astype("float32")
+    # The peer's loss: content 1, style 1e3, no total variation.
+    gatys = GatysStyleTransfer(
+        content_weight=1.0, style_weight=1e3, tv_weight=0.0, vgg_weights=None
+    )
+    stamps = []
+    result = gatys.run(
+        content,
+        style,
+        size=size,
+        iterations=warmup + n,
+        optimizer=args.optimizer,
+        verbose=0,
+        callback=lambda *_: stamps.append(time.perf_counter()),
+    )
+    # Steady state, as the peer's timeit: iterations after the warm-up ones
+    # (the first includes tracing/compilation).
+    s = (stamps[-1] - stamps[warmup - 1]) / n
+    evals = (result.evaluations[-1] - result.evaluations[warmup - 1]) / n
+    mode = f"{args.optimizer}_{args.precision}"
+    report(
+        task="gatys_step",
+        mode=mode,
+        size=size,
+        s_per_it=s,
+        it_per_s=1 / s,
+        s_for_500_it=500 * s,
+        evals_per_it=evals,
+    )
+
+    run_size = 512
+    content = rng.uniform(0, 255, (run_size, run_size, 3)).astype("float32")
+    style = rng.uniform(0, 255, (run_size, run_size, 3)).astype("float32")
+    start = time.perf_counter()
+    stylize_optimize(
+        content,
+        style,
+        size=run_size,
+        iterations=n,
+        optimizer=args.optimizer,
+        vgg_weights=None,
+        verbose=0,
+    )
+    report(
+        task="gatys_run",
+        mode=mode,
+        size=run_size,
+        iterations=n,
+        seconds=time.perf_counter() - start,
+    )
 
 
 # === train / infer ==========================================================
 
 
+def _timeit_cpu(fn, iterations, warmup=3):
+    """(wall, process CPU / cores) seconds per call; CPU time is robust to
+    other processes sharing the cores."""
+    import os
+
+    for _ in range(warmup):
+        fn()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(iterations):
+        fn()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return (
+        (time.perf_counter() - wall) / iterations,
+        (time.process_time() - cpu) / iterations / cores,
+    )
+
+
+def _set_precision(precision):
+    if precision == "bf16":
+        keras.config.set_dtype_policy("mixed_bfloat16")
+    # "compile" asks for jit_compile=True (XLA on TF, torch.compile on torch).
+    return True if precision == "compile" else "auto"
+
+
 def bench_train(args):
-    raise NotImplementedError
+    """One `fit` step of `TransformNet` with VGG16 perceptual losses.
+
+    Random VGG weights and random inputs, as the peer. Timed with
+    `train_on_batch`, i.e. exactly the compiled train function `fit` runs.
+    """
+    import numpy as np
+
+    from keras_style.transform_net import TransformNet
+
+    jit_compile = _set_precision(args.precision)
+    rng = np.random.default_rng(0)
+    model = TransformNet()
+    model.compile(
+        style_image=rng.uniform(0, 255, (args.size, args.size, 3)),
+        vgg_weights=None,
+        jit_compile=jit_compile,
+    )
+    x = rng.uniform(0, 255, (args.batch, args.size, args.size, 3)).astype("float32")
+    s, cpu = _timeit_cpu(lambda: model.train_on_batch(x), args.iterations)
+    report(
+        task="johnson_train_step",
+        cpu_s_per_it=cpu,
+        mode=args.precision,
+        batch=args.batch,
+        size=args.size,
+        s_per_it=s,
+        it_per_s=1 / s,
+        minutes_for_40k=40000 * s / 60,
+        jit_compile=bool(model.jit_compile),
+    )
+
+
+def _inference_fn(model, path, x):
+    """The inference call a user (and `Stylizer`) would make."""
+    import numpy as np
+
+    if path == "predict":  # compiled predict function: tf.function / jax.jit
+        return lambda: model.predict_on_batch(x)
+    if path == "call":  # plain eager call
+        return lambda: keras.ops.convert_to_numpy(model(x, training=False))
+    # "jit": the backend's own compiler around a stateless call.
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        frozen = [v.value for v in model.non_trainable_variables]
+
+        @jax.jit
+        def fn(trainable, frozen, x):
+            return model.stateless_call(trainable, frozen, x, training=False)[0]
+
+        return lambda: np.asarray(fn(trainable, frozen, x))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        fn = tf.function(lambda x: model(x, training=False), jit_compile=True)
+        return lambda: fn(x).numpy()
+    import torch
+
+    compiled = torch.compile(lambda x: model(x, training=False))
+
+    def run():
+        with torch.no_grad():
+            return compiled(x).cpu().numpy()
+
+    return run
 
 
 def bench_infer(args):
-    raise NotImplementedError
+    """One forward pass of `TransformNet` on an `h`x`w` image (random weights).
+
+    `KERAS_STYLE_INFER_PATH` picks how the model is called: `predict`
+    (`predict_on_batch`, the compiled predict function), `call` (eager
+    `model(x)`), `jit` (`jax.jit` of `stateless_call`,
+    `tf.function(jit_compile=True)`, `torch.compile`) or `auto` (default):
+    the fastest measured on CPU per backend, i.e. what `Stylizer` should use:
+    TensorFlow `predict_on_batch` with `jit_compile=True` (XLA), JAX a
+    `jax.jit` of `stateless_call` (2x less CPU than `predict_on_batch`, which
+    donates and re-syncs the whole model state every call), PyTorch
+    `predict_on_batch` (eager under `torch.no_grad`).
+    """
+    import os
+
+    import numpy as np
+
+    from keras_style.transform_net import TransformNet
+
+    path = os.environ.get("KERAS_STYLE_INFER_PATH", "auto")
+    if path not in ("auto", "predict", "call", "jit"):
+        raise ValueError(
+            "KERAS_STYLE_INFER_PATH must be auto, predict, call or jit. "
+            f"Received: {path!r}"
+        )
+    jit_compile = _set_precision(args.precision)
+    if path == "auto":
+        path = "jit" if keras.backend.backend() == "jax" else "predict"
+        if keras.backend.backend() == "tensorflow":
+            jit_compile = True
+    if args.style:
+        from keras_style import zoo
+
+        model = zoo.load(args.style).model
+    else:
+        model = TransformNet()
+        model.build()
+    if path == "predict":
+        model.compile(jit_compile=jit_compile)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (1, args.height, args.width, 3)).astype("float32")
+    s, cpu = _timeit_cpu(_inference_fn(model, path, x), args.iterations)
+    report(
+        task="johnson_infer",
+        cpu_s_per_img=cpu,
+        mode=args.precision,
+        h=args.height,
+        w=args.width,
+        s_per_img=s,
+        img_per_s=1 / s,
+        path=path,
+        jit_compile=jit_compile if path == "predict" else path == "jit",
+    )
+
+
+def _device_peak_mb():
+    """Peak accelerator memory in MB where the backend reports it, else None."""
+    backend = keras.backend.backend()
+    try:
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return torch.cuda.max_memory_allocated() / 2**20
+        elif backend == "jax":
+            import jax
+
+            device = jax.devices()[0]
+            if device.platform != "cpu":
+                return device.memory_stats()["peak_bytes_in_use"] / 2**20
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            if tf.config.list_logical_devices("GPU"):
+                return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    except Exception:  # memory statistics are best effort
+        return None
+    return None
+
+
+def bench_tiled(args):
+    """Tiled stylization of a large image through `Stylizer.stylize`.
+
+    A `--height` x `--width` image (4096x4096 is the reference figure) is cut
+    into overlapping tiles of `--tile-size` (default
+    `keras_style.stylizer.DEFAULT_TILE_SIZE`), `--batch` tiles per forward
+    pass, and blended back. `--style` is a zoo name or preset directory, else
+    a random-weight `TransformNet`. Reports the first (compiling) run and the
+    median of up to 3 more, and the process's peak RSS (`ru_maxrss`) plus the
+    accelerator's peak memory where available.
+    """
+    import resource
+    import statistics
+
+    import numpy as np
+
+    from keras_style import stylizer as stylizer_lib
+    from keras_style.transform_net import TransformNet
+
+    _set_precision(args.precision)
+    if args.style:
+        from keras_style import zoo
+
+        stylizer = zoo.load(args.style)
+    else:
+        model = TransformNet()
+        model.build()
+        stylizer = stylizer_lib.Stylizer(model)
+    tile = getattr(args, "tile_size", None) or stylizer_lib.DEFAULT_TILE_SIZE
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (args.height, args.width, 3), dtype=np.uint8)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def run():
+        start = time.perf_counter()
+        out = stylizer.stylize(image, tile_size=tile, batch_size=args.batch)
+        assert out.size == (args.width, args.height)
+        return time.perf_counter() - start
+
+    first = run()
+    times = [run() for _ in range(max(1, min(args.iterations, 3)))]
+    overlap = tile // 4
+    tiles = len(stylizer_lib.tile_starts(args.height, tile, overlap)) * len(
+        stylizer_lib.tile_starts(args.width, tile, overlap)
+    )
+    report(
+        task="tiled_stylize",
+        mode=args.precision,
+        h=args.height,
+        w=args.width,
+        tile_size=tile,
+        tile_overlap=overlap,
+        tiles=tiles,
+        batch=args.batch,
+        seconds=statistics.median(times),
+        seconds_first=first,
+        megapixels_per_s=args.height * args.width / 1e6 / statistics.median(times),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        rss_before_mb=rss_before,
+        device_peak_mb=_device_peak_mb(),
+    )
 
 
 def main(argv=None):

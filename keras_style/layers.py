@@ -257,8 +257,63 @@ class UpsampleConv2D(keras.layers.Layer):
             self.conv.build(input_shape)
 
     def call(self, inputs):
-        x = self.upsample(inputs) if self.upsample is not None else inputs
-        return self.conv(x)
+        if self.upsample is None:
+            return self.conv(inputs)
+        if self.kernel_size == 3:
+            return self._subpixel_call(inputs)
+        return self.conv(self.upsample(inputs))
+
+    def _subpixel_call(self, inputs):
+        """Nearest 2x upsampling + 3x3 conv, computed at the input resolution.
+
+        Each of the four output phases `(a, b)` (pixel `2i + a, 2j + b`) of
+        the upsampled convolution sees only a 2x2 window of the original
+        image, with the 3x3 kernel's taps summed accordingly. Four 2x2
+        convolutions and an interleave give the same result (same weights)
+        with 16 instead of 36 multiply-adds per input pixel and channel pair,
+        and no 4x larger upsampled tensor (fix for the slow up-convolutions
+        measured on CPU, forward and backward). Reflection padding of the
+        upsampled image equals edge padding of the original by one pixel.
+        """
+        conv = self.conv.conv
+        x = ops.cast(inputs, self.compute_dtype)
+        if self.padding == "reflect":
+            x = ops.concatenate([x[:, :1], x, x[:, -1:]], axis=1)
+            x = ops.concatenate([x[:, :, :1], x, x[:, :, -1:]], axis=2)
+        else:
+            x = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+        k = ops.cast(conv.kernel, self.compute_dtype)
+        # Row (then column) taps seen by phase 0: [k0, k1 + k2]; phase 1:
+        # [k0 + k1, k2].
+        rows = (
+            ops.stack([k[0], k[1] + k[2]]),
+            ops.stack([k[0] + k[1], k[2]]),
+        )
+        phases = []
+        for a, kr in enumerate(rows):
+            xa = x[:, 1:] if a else x[:, :-1]
+            cols = (
+                ops.stack([kr[:, 0], kr[:, 1] + kr[:, 2]], axis=1),
+                ops.stack([kr[:, 0] + kr[:, 1], kr[:, 2]], axis=1),
+            )
+            row = [
+                ops.conv(xa[:, :, 1:] if b else xa[:, :, :-1], kab, padding="valid")
+                for b, kab in enumerate(cols)
+            ]
+            phases.append(row)
+        shape = ops.shape(phases[0][0])
+        batch, height, width = shape[0], shape[1], shape[2]
+        out = ops.stack(
+            [
+                ops.reshape(ops.stack(row, axis=3), (batch, height, 2 * width, -1))
+                for row in phases
+            ],
+            axis=2,
+        )
+        out = ops.reshape(out, (batch, 2 * height, 2 * width, self.filters))
+        if conv.use_bias:
+            out = out + ops.cast(conv.bias, self.compute_dtype)
+        return out
 
     def compute_output_shape(self, input_shape):
         b, h, w, _ = input_shape

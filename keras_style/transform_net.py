@@ -21,12 +21,16 @@ from keras_style.layers import (
     ResidualBlock,
     UpsampleConv2D,
 )
+from keras_style.training import PerceptualTraining
 from keras_style.version import __version__
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
 MODEL_CARD_FILE = "README.md"
+# Smallest height/width: the residual blocks' reflection padding needs 2 pixels
+# at 1/4 resolution.
+MIN_SIZE = 8
 
 
 def _check_choice(value, name, choices):
@@ -38,7 +42,7 @@ def _check_choice(value, name, choices):
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class TransformNet(keras.Model):
+class TransformNet(PerceptualTraining, keras.Model):
     """Image transformation network for fast neural style transfer.
 
     9x9 conv (32) → 3x3/2 conv (64) → 3x3/2 conv (128) → residual blocks →
@@ -62,11 +66,21 @@ class TransformNet(keras.Model):
             `"linear"` (clipped to 0..255 at inference, pytorch/examples).
         output_norm: instance-normalise the last convolution too (lengstrom).
 
+    Training: `compile(style_image=...)` then `fit(content_images)`, see
+    `keras_style.training.PerceptualTraining.compile`.
+
     Example:
 
     >>> net = TransformNet(residual_blocks=1)
     >>> net(np.zeros((1, 30, 45, 3), "float32")).shape
     (1, 30, 45, 3)
+
+    Training on a folder of photos (Johnson et al. defaults):
+
+    >>> net = TransformNet()
+    >>> net.compile(style_image="wave.jpg")
+    >>> net.fit(keras_style.image_dataset("train2014/"), steps_per_epoch=1000,
+    ...         epochs=40)
     """
 
     def __init__(
@@ -175,6 +189,13 @@ class TransformNet(keras.Model):
         x = ops.cast(inputs, self.compute_dtype)
         shape = ops.shape(x)
         height, width = shape[1], shape[2]
+        small = [n for n in (height, width) if isinstance(n, int) and n < MIN_SIZE]
+        if small:
+            # Reflection padding cannot mirror more pixels than an image has.
+            raise ValueError(
+                f"TransformNet needs images of at least {MIN_SIZE}x{MIN_SIZE} "
+                f"pixels. Received: inputs with shape {tuple(inputs.shape)}"
+            )
         # Two stride-2 stages: pad to a multiple of 4 so the output can be
         # cropped back to exactly the input size (odd sizes round-trip).
         pad_h = (-height) % 4
@@ -259,7 +280,7 @@ class TransformNet(keras.Model):
         try:
             config = keras.saving.serialize_keras_object(self)
             (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
-            self.save_weights(tmp / WEIGHTS_FILE)
+            self._network_only().save_weights(tmp / WEIGHTS_FILE)
             meta = {
                 "keras_version": keras.__version__,
                 "keras_style_version": __version__,
@@ -288,6 +309,19 @@ class TransformNet(keras.Model):
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return preset_dir
+
+    def _network_only(self):
+        """`self`, or an uncompiled copy when optimizer state would be saved too.
+
+        `save_weights` of a compiled model also writes the optimizer's slots;
+        a preset holds only the network's weights (stable paths for loaders).
+        """
+        if getattr(self, "optimizer", None) is None:
+            return self
+        clone = self.__class__.from_config(self.get_config())
+        clone.build()
+        clone.set_weights(self.get_weights())
+        return clone
 
     @classmethod
     def from_preset_dir(cls, preset_dir):

@@ -25,9 +25,7 @@ def shared_data():
     """`../shared/data` (or `$KERAS_STYLE_TEST_DATA`); skips when absent."""
     path = _shared_data_dir()
     if not path.is_dir():
-        pytest.skip(
-            f"shared test data not found at {path}; set KERAS_STYLE_TEST_DATA"
-        )
+        pytest.skip(f"shared test data not found at {path}; set KERAS_STYLE_TEST_DATA")
     return path
 
 

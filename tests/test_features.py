@@ -21,7 +21,8 @@ def test_tap_shapes(network):
         ["relu3_1", "relu1_2"], network=network, weights=None
     )
     out = model(np.zeros((2, 36, 20, 3), "float32"))
-    assert list(out) == ["relu3_1", "relu1_2"]
+    # (the dict order follows the request on TensorFlow and JAX, not on torch)
+    assert set(out) == {"relu3_1", "relu1_2"}
     assert tuple(out["relu1_2"].shape) == (2, 36, 20, 64)
     assert tuple(out["relu3_1"].shape) == (2, 9, 5, 256)
     assert not model.trainable and not model.trainable_weights
@@ -69,3 +70,76 @@ def test_weights_from_file_round_trip(tmp_path):
     np.testing.assert_array_equal(
         got, keras.ops.convert_to_numpy(base.get_layer("block1_conv1").kernel)
     )
+
+
+def test_vgg19_deep_tap_shapes():
+    taps = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1"]
+    model = features.vgg_feature_extractor(taps, weights=None)
+    x = np.random.default_rng(0).uniform(0, 255, (1, 32, 48, 3)).astype("float32")
+    out = model(x)
+    expected = {
+        "relu1_1": (1, 32, 48, 64),
+        "relu2_1": (1, 16, 24, 128),
+        "relu3_1": (1, 8, 12, 256),
+        "relu4_1": (1, 4, 6, 512),
+        "relu4_2": (1, 4, 6, 512),
+        "relu5_1": (1, 2, 3, 512),
+    }
+    assert {k: tuple(v.shape) for k, v in out.items()} == expected
+    assert min(float(keras.ops.min(v)) for v in out.values()) >= 0.0  # post-ReLU
+
+
+@pytest.mark.parametrize(
+    "taps, n_layers",
+    [
+        (["relu1_1"], 3),  # input, preprocessing, block1_conv1
+        (["relu2_1", "relu1_1"], 6),  # + block1_conv2, block1_pool, block2_conv1
+        # input, preprocessing, 2 + pool, 2 + pool, 4 + pool, 4 + pool, 1
+        (["relu5_1", "relu4_2"], 2 + 3 + 3 + 5 + 5 + 1),
+    ],
+)
+def test_graph_layer_count(taps, n_layers):
+    model = features.vgg_feature_extractor(taps, weights=None)
+    assert len(model.layers) == n_layers
+    assert len(model.non_trainable_weights) == 2 * sum(
+        isinstance(layer, keras.layers.Conv2D) for layer in model.layers
+    )
+
+
+def test_avg_pooling_is_a_2x2_mean():
+    model = features.vgg_feature_extractor(
+        ["relu1_2", "relu2_1"], weights=None, pooling="avg"
+    )
+    x = np.random.default_rng(2).uniform(0, 255, (1, 8, 6, 3)).astype("float32")
+    out = model(x)
+    relu1_2 = keras.ops.convert_to_numpy(out["relu1_2"])
+    pooled = relu1_2.reshape(1, 4, 2, 3, 2, 64).mean(axis=(2, 4))
+    expected = model.get_layer("block2_conv1")(pooled)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(out["relu2_1"]),
+        keras.ops.convert_to_numpy(expected),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    # Max pooling with the same weights gives something else.
+    max_model = features.vgg_feature_extractor(["relu1_2", "relu2_1"], weights=None)
+    max_model.set_weights(model.get_weights())
+    assert not np.allclose(
+        keras.ops.convert_to_numpy(max_model(x)["relu2_1"]),
+        keras.ops.convert_to_numpy(out["relu2_1"]),
+    )
+
+
+def test_unknown_layer_for_the_network():
+    # relu5_4 exists in VGG19 only.
+    with pytest.raises(ValueError, match=r"VGG16.*relu5_3.*Received: layers="):
+        features.vgg_feature_extractor(["relu5_4"], network="vgg16", weights=None)
+    with pytest.raises(ValueError, match=r"Received: layers=\(\)"):
+        features.vgg_feature_extractor([], weights=None)
+
+
+def test_caffe_preprocessing_matches_keras_applications():
+    x = np.random.default_rng(3).uniform(0, 255, (2, 4, 5, 3)).astype("float32")
+    expected = keras.applications.vgg19.preprocess_input(x.copy())
+    out = keras.ops.convert_to_numpy(features.CaffePreprocessing()(x))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-4)

@@ -178,3 +178,70 @@ def test_saved_files_get_umask_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    "orientation, corner",
+    [
+        (3, lambda g: g[-1, -1]),  # rotated 180: top-left shows bottom-right
+        (6, lambda g: g[-1, 0]),  # rotated 90 CW: top-left shows bottom-left
+        (8, lambda g: g[0, -1]),  # rotated 90 CCW: top-left shows top-right
+    ],
+)
+def test_exif_orientations(tmp_path, orientation, corner):
+    img = Image.fromarray(_gradient(12, 20))
+    exif = img.getexif()
+    exif[0x0112] = orientation
+    img.save(tmp_path / "r.jpg", exif=exif, quality=95)
+    out = image_lib.load_image(str(tmp_path / "r.jpg"))
+    assert out.shape == ((12, 20, 3) if orientation == 3 else (20, 12, 3))
+    assert np.abs(out[0, 0] - corner(_gradient()).astype("float32")).max() < 25
+    # PIL images carrying the tag are rotated too.
+    with Image.open(tmp_path / "r.jpg") as pil:
+        assert image_lib.load_image(pil).shape == out.shape
+
+
+def test_random_bytes_with_image_extension(tmp_path):
+    (tmp_path / "noise.png").write_bytes(np.random.default_rng(0).bytes(500))
+    with pytest.raises(ValueError, match=r"not an image file.*Received: style="):
+        image_lib.load_image(tmp_path / "noise.png", name="style")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="Received: image="):
+        image_lib.load_image(tmp_path / "empty.jpg")
+
+
+def test_palette_with_transparency_has_alpha(tmp_path):
+    img = Image.fromarray(_gradient()).convert("P", palette=Image.Palette.ADAPTIVE)
+    img.info["transparency"] = 0
+    img.save(tmp_path / "t.png", transparency=0)
+    rgb, alpha = image_lib.load_image_with_alpha(tmp_path / "t.png")
+    assert rgb.shape == (12, 20, 3) and alpha is not None
+    assert set(np.unique(alpha)) <= {0.0, 255.0} and alpha.max() == 255
+
+
+def test_real_photos_load(shared_data):
+    for path in sorted((shared_data / "styles").glob("*.jpg"))[:3]:
+        img = image_lib.load_image(path, max_size=64)
+        assert img.dtype == np.float32 and max(img.shape[:2]) == 64
+        assert img.shape[2] == 3 and img.min() >= 0 and img.max() <= 255
+
+
+def test_match_luminance_statistics(rng):
+    src = rng.uniform(0, 100, (16, 16)).astype("float32")
+    ref = rng.normal(150, 30, (8, 8)).astype("float32")
+    out = image_lib.match_luminance_statistics(src, ref)
+    assert out.mean() == pytest.approx(ref.mean(), abs=1e-3)
+    assert out.std() == pytest.approx(ref.std(), rel=1e-3)
+    # Order is kept: it is an increasing affine map.
+    assert np.array_equal(np.argsort(out, axis=None), np.argsort(src, axis=None))
+
+
+def test_resize_helpers():
+    assert image_lib.scaled_size(300, 400, 200) == (150, 200)
+    assert image_lib.scaled_size(1, 1000, 10) == (1, 10)
+    out = image_lib.resize_longest_side(_gradient(12, 20).astype("float32"), 40)
+    assert out.shape == (24, 40, 3) and out.dtype == np.float32
+    with pytest.raises(ValueError, match="Received: size=0"):
+        image_lib.resize_longest_side(_gradient(), 0)
+    with pytest.raises(TypeError, match="Received: size=2.5"):
+        image_lib.resize_longest_side(_gradient(), 2.5)

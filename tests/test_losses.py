@@ -144,3 +144,40 @@ def test_perceptual_loss_rejects_bad_arguments(kwargs, message):
         match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\["),
     ):
         losses.PerceptualLoss(**kwargs)
+
+
+def test_gram_matrix_is_symmetric_positive_semidefinite(rng):
+    g = _np(losses.gram_matrix(rng.normal(size=(1, 6, 6, 8)).astype("float32")))[0]
+    np.testing.assert_allclose(g, g.T, rtol=1e-6, atol=1e-7)
+    assert np.linalg.eigvalsh(g.astype(np.float64)).min() > -1e-6
+
+
+def test_style_loss_is_zero_at_target_and_skips_zero_weights(rng):
+    f = {"a": rng.normal(size=(1, 5, 5, 4)).astype("float32")}
+    target = {"a": losses.gram_matrix(f["a"])}
+    assert float(losses.style_loss(f, target)) == pytest.approx(0.0, abs=1e-10)
+    far = {"a": target["a"] + 1.0}
+    assert float(losses.style_loss(f, far)) == pytest.approx(1.0, rel=1e-5)
+    assert float(losses.style_loss(f, far, {"a": 0.0})) == 0.0
+
+
+def test_perceptual_loss_partial_dict_weights_and_no_images(rng):
+    loss = losses.PerceptualLoss(
+        ["a"], ["a", "b"], style_layer_weights={"b": 2.0}, tv_weight=5.0
+    )
+    assert loss.style_layer_weights == {"a": 0.0, "b": 2.0}
+    assert loss.layers == ("a", "b")
+    feats = {k: rng.normal(size=(1, 4, 4, 3)).astype("float32") for k in "ab"}
+    grams = {k: np.zeros((1, 3, 3), "float32") for k in "ab"}
+    total, parts = loss(feats, feats, grams)  # no images: no TV term
+    assert float(parts["tv"]) == 0.0 and float(parts["content"]) == 0.0
+    ref = 2.0 * np.mean(_gram_ref(feats["b"]) ** 2)
+    np.testing.assert_allclose(float(total), 1e3 * ref, rtol=1e-4)
+
+
+def test_style_targets_average_a_batch_by_default(rng):
+    loss = losses.PerceptualLoss(content_layers=["a"], style_layers=["a"])
+    three = {"a": rng.normal(size=(3, 4, 4, 2)).astype("float32")}
+    got = _np(loss.style_targets(three)["a"])
+    assert got.shape == (1, 2, 2)
+    np.testing.assert_allclose(got[0], _gram_ref(three["a"]).mean(0), rtol=1e-5)

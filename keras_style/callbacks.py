@@ -1,0 +1,371 @@
+"""Callbacks for training style networks: previews, exact resume, NaN guard.
+
+- `StylePreview` stylizes fixed photos every N steps into a PNG grid (and
+  TensorBoard when available).
+- `StepBackupAndRestore` is Keras' `BackupAndRestore` with atomic writes and
+  resume at the exact step where the last backup was taken, mid-epoch
+  included, so a run killed at any moment ends after the same number of steps.
+- `StopOnNaN` stops training on a NaN/Inf loss with a message naming the
+  likely cause.
+"""
+
+import json
+import logging
+import math
+import os
+import pathlib
+import shutil
+import tempfile
+
+import keras
+import numpy as np
+
+from keras_style.image import load_image, resize, save_image
+
+logger = logging.getLogger(__name__)
+
+
+class _StepCounter(keras.callbacks.Callback):
+    """Counts optimizer steps across epochs and resumed runs.
+
+    Reads `optimizer.iterations` once at the start of training (touching the
+    model every batch would force a JAX state sync each step).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.step = 0
+        self._epoch_start = 0
+
+    def on_train_begin(self, logs=None):
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and optimizer.built:
+            self.step = int(keras.ops.convert_to_numpy(optimizer.iterations))
+        self._epoch_start = self.step
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = self.step
+
+    def on_train_batch_end(self, batch, logs=None):
+        # `batch` is the last step of the call (steps_per_execution aware).
+        self.step = self._epoch_start + batch + 1
+
+
+def _grid(rows, height):
+    """Stacks rows of images, each resized to `height`, into one array."""
+    lines = []
+    for row in rows:
+        tiles = []
+        for image in row:
+            h, w = image.shape[:2]
+            width = max(1, round(w * height / h))
+            tiles.append(resize(np.clip(image, 0, 255), height, width))
+        lines.append(np.concatenate(tiles, axis=1))
+    width = max(line.shape[1] for line in lines)
+    lines = [
+        np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0))) for line in lines
+    ]
+    return np.concatenate(lines, axis=0)
+
+
+class StylePreview(_StepCounter):
+    """Stylizes fixed sample images every `every_n_steps` steps.
+
+    Each preview is a PNG grid (one row per sample: photo, stylized) written
+    atomically to `output_dir/preview_{step:07d}.png`; with `log_dir`, the
+    grid is also logged as a TensorBoard image (needs TensorFlow; skipped with
+    a warning otherwise).
+
+    Args:
+        images: sample photos (paths, PIL images or arrays).
+        every_n_steps: preview interval in optimizer steps.
+        output_dir: folder for the PNG grids; `None` writes none.
+        log_dir: TensorBoard log folder; `None` logs nothing.
+        image_size: longest side the samples are resized to before
+            stylizing.
+        at_train_end: also write a preview when training ends.
+
+    Example:
+
+    >>> preview = StylePreview(["amber.jpg"], every_n_steps=500,
+    ...                        output_dir="out/previews")
+    >>> model.fit(dataset, steps_per_epoch=1000, callbacks=[preview])
+    """
+
+    def __init__(
+        self,
+        images,
+        every_n_steps=500,
+        output_dir=None,
+        log_dir=None,
+        image_size=256,
+        at_train_end=True,
+    ):
+        super().__init__()
+        if isinstance(images, (str, os.PathLike)) or hasattr(images, "shape"):
+            images = [images]
+        self.images = [
+            load_image(img, name=f"images[{i}]", max_size=image_size)
+            for i, img in enumerate(images)
+        ]
+        if not self.images:
+            raise ValueError(f"`images` must not be empty. Received: images={images!r}")
+        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, int):
+            raise TypeError(
+                f"`every_n_steps` must be a positive int. "
+                f"Received: every_n_steps={every_n_steps!r}"
+            )
+        if every_n_steps <= 0:
+            raise ValueError(
+                f"`every_n_steps` must be a positive int. "
+                f"Received: every_n_steps={every_n_steps!r}"
+            )
+        self.every_n_steps = every_n_steps
+        self.output_dir = pathlib.Path(output_dir) if output_dir else None
+        self.log_dir = str(log_dir) if log_dir else None
+        self.image_size = image_size
+        self.at_train_end = at_train_end
+        self._writer = None
+        self._last = None
+        self.written = []
+
+    def stylize(self):
+        """Returns the stylized samples (float32 arrays in 0..255)."""
+        return [
+            np.clip(
+                keras.ops.convert_to_numpy(self.model(img[None], training=False))[0],
+                0,
+                255,
+            )
+            for img in self.images
+        ]
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        if self.step % self.every_n_steps == 0:
+            self.preview(self.step)
+
+    def on_train_end(self, logs=None):
+        if self.at_train_end and self._last != self.step:
+            self.preview(self.step)
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def preview(self, step):
+        """Writes the preview of `step` (PNG and/or TensorBoard)."""
+        self._last = step
+        outputs = self.stylize()
+        grid = _grid(list(zip(self.images, outputs)), self.image_size)
+        if self.output_dir is not None:
+            path = save_image(grid, self.output_dir / f"preview_{step:07d}.png")
+            self.written.append(path)
+        if self.log_dir is not None:
+            self._log_tensorboard(grid, step)
+        return grid
+
+    def _log_tensorboard(self, grid, step):
+        try:
+            import tensorboard  # noqa: F401  (tf.summary.image needs it)
+            import tensorflow as tf
+        except ImportError:
+            logger.warning(
+                "TensorFlow and TensorBoard are needed for TensorBoard previews; "
+                "PNG previews only. Received: log_dir=%r",
+                self.log_dir,
+            )
+            self.log_dir = None
+            return
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        with self._writer.as_default():
+            tf.summary.image("style_preview", grid[None] / 255.0, step=step)
+        self._writer.flush()
+
+
+class StepBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` that resumes at the exact step, atomically.
+
+    Keras' callback restores weights and optimizer state but restarts the
+    interrupted epoch from its first batch, so a run resumed mid-epoch trains
+    more steps than an uninterrupted one. This one records the global step and,
+    on resume, ends the first (partial) epoch after its remaining steps: the
+    run finishes after exactly `epochs * steps_per_epoch` optimizer steps, as if
+    never interrupted. Backups are written to temporary files and renamed, the
+    previous backup is kept as a fallback (`double_checkpoint=True`), and a
+    non-finite loss is never backed up. The data order after a resume is a
+    fresh pass of the dataset.
+
+    Exact resume needs a known `steps_per_epoch` (always the case with the
+    repeating `image_dataset`); otherwise the interrupted epoch restarts.
+
+    Args:
+        backup_dir: folder for the backup (used by nothing else).
+        save_freq: `"epoch"` or a number of steps between backups.
+        double_checkpoint: keep the previous backup as a fallback.
+        delete_checkpoint: delete the backup when `fit` completes.
+
+    Example:
+
+    >>> backup = StepBackupAndRestore("out.ckpt/backup", save_freq=500)
+    >>> model.fit(dataset, steps_per_epoch=1000, epochs=40, callbacks=[backup])
+    >>> # killed? run the same two lines again: training continues.
+    """
+
+    def __init__(
+        self,
+        backup_dir,
+        save_freq=500,
+        double_checkpoint=True,
+        delete_checkpoint=True,
+    ):
+        super().__init__(
+            backup_dir,
+            save_freq=save_freq,
+            double_checkpoint=double_checkpoint,
+            delete_checkpoint=delete_checkpoint,
+        )
+        self._step = 0
+        self._epoch_start = 0
+        self._partial_steps = None
+        self._ended_early = False
+        self._last_loss = None
+        self.restored_step = None
+
+    def on_train_begin(self, logs=None):
+        self._partial_steps = None
+        self.restored_step = None
+        super().on_train_begin(logs)  # weights, optimizer, epoch
+        if not os.path.exists(self._training_metadata_path):
+            self._step = 0
+            return
+        with open(self._training_metadata_path) as f:
+            meta = json.load(f)
+        steps = self.params.get("steps") if self.params else None
+        step = meta.get("step")
+        self.restored_step = step
+        if step is None or not steps:
+            # Keras' behaviour: restart the epoch that was interrupted.
+            self._step = int(meta.get("epoch", 0)) * (steps or 0)
+            return
+        self._step = int(step)
+        epoch, done = divmod(self._step, steps)
+        self.model._initial_epoch = epoch
+        self._current_epoch = epoch
+        if done:
+            self._partial_steps = steps - done
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = self._step
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step = self._epoch_start + batch + 1
+        self._last_loss = (logs or {}).get("loss")
+        super().on_train_batch_end(batch, logs)
+        if self._partial_steps is not None and batch + 1 >= self._partial_steps:
+            # End the resumed epoch here; `on_epoch_end` lets training go on.
+            self._partial_steps = None
+            self._ended_early = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._ended_early:
+            self._ended_early = False
+            self.model.stop_training = False
+        self._last_loss = (logs or {}).get("loss", self._last_loss)
+        super().on_epoch_end(epoch, logs)
+
+    def _save_model(self):
+        if self._last_loss is not None and not math.isfinite(float(self._last_loss)):
+            logger.warning("Loss is not finite at step %d: not backed up.", self._step)
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        fd, tmp_weights = tempfile.mkstemp(
+            prefix=".latest.", suffix=".weights.h5", dir=self.backup_dir
+        )
+        os.close(fd)
+        try:
+            self.model.save_weights(tmp_weights, overwrite=True)
+            meta = {
+                "epoch": self._current_epoch,
+                "batch": self._step - self._epoch_start,
+                "step": self._step,
+            }
+            tmp_meta = tmp_weights + ".json"
+            with open(tmp_meta, "w") as f:
+                json.dump(meta, f)
+            if self.double_checkpoint and os.path.exists(self._weights_path):
+                os.replace(self._weights_path, self._prev_weights_path)
+                if os.path.exists(self._training_metadata_path):
+                    os.replace(
+                        self._training_metadata_path, self._prev_training_metadata_path
+                    )
+            # Weights first: metadata never points past the weights on disk.
+            os.replace(tmp_weights, self._weights_path)
+            os.replace(tmp_meta, self._training_metadata_path)
+        finally:
+            for leftover in (tmp_weights, tmp_weights + ".json"):
+                if os.path.exists(leftover):
+                    os.remove(leftover)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir, ignore_errors=True)
+
+
+_NAN_CAUSES = {
+    "style_loss": "the style weight is too large for this learning rate",
+    "content_loss": "the content weight is too large for this learning rate",
+    "tv_loss": "the total-variation weight is too large",
+}
+
+
+class StopOnNaN(keras.callbacks.TerminateOnNaN):
+    """Stops training on a NaN/Inf loss and says what probably caused it.
+
+    Raises a `FloatingPointError` naming the step, the last finite loss, the
+    loss term that diverged and the usual causes: learning rate too high, a
+    loss weight too large, float16 overflow, or a corrupt/extreme input image.
+    Raising (rather than only stopping) keeps other callbacks from saving the
+    diverged weights at `on_train_end`; resume from the last backup after
+    changing the setting.
+
+    Example:
+
+    >>> model.fit(dataset, steps_per_epoch=100, callbacks=[StopOnNaN()])
+    """
+
+    def __init__(self):
+        super().__init__(raise_error=True)
+        self._finite = None
+        self._step = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        loss = logs.get("loss")
+        if loss is None:
+            return
+        if math.isfinite(float(loss)):
+            self._finite = float(loss)
+            return
+        bad = [
+            k for k in _NAN_CAUSES if k in logs and not math.isfinite(float(logs[k]))
+        ]
+        causes = [_NAN_CAUSES[k] for k in bad]
+        causes += [
+            "the learning rate is too high (try half of it)",
+            "float16 overflow under `mixed_float16` (use `mixed_bfloat16` or float32)",
+            "a corrupt or extreme input image in the data set",
+        ]
+        raise FloatingPointError(
+            f"Training diverged: loss is {loss} at epoch "
+            f"{getattr(self, '_epoch', 0) + 1}, batch {batch + 1}"
+            + (f" (non-finite terms: {', '.join(bad)})" if bad else "")
+            + f"; last finite loss {self._finite}. Likely causes: "
+            + "; ".join(causes)
+            + ". Resume from the last backup after changing the setting."
+        )

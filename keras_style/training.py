@@ -1,0 +1,417 @@
+"""Perceptual-loss training of feed-forward style networks through `fit`.
+
+Johnson, Alahi & Fei-Fei, "Perceptual Losses for Real-Time Style Transfer and
+Super-Resolution" (ECCV 2016). `TransformNet.compile(style_image=...)` builds
+a frozen VGG loss network, computes the style's Gram targets once, and
+`TransformNet.fit(dataset)` then minimises
+`content_weight·content + style_weight·style + tv_weight·tv` on batches of
+content images. The loss lives in `compute_loss`, so the same code trains
+under TensorFlow, JAX and PyTorch.
+
+Multi-device data parallel training
+-----------------------------------
+
+Each device gets a slice of the global batch; the loss is the mean over the
+global batch, so the result equals one device's step on the same batch.
+
+JAX (`keras.distribution`, also multi-host)::
+
+    import keras, keras_style
+    keras.distribution.set_distribution(keras.distribution.DataParallel())
+    model = keras_style.TransformNet()            # built after set_distribution
+    model.compile(style_image="wave.jpg")         # VGG and targets replicated
+    model.fit(keras_style.image_dataset("train2014/", batch_size=16),
+              steps_per_epoch=2000, epochs=20)    # batch split over devices
+
+TensorFlow (`tf.distribute.MirroredStrategy`)::
+
+    import tensorflow as tf, keras_style
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        model = keras_style.TransformNet()
+        model.compile(style_image="wave.jpg")
+    model.fit(keras_style.image_dataset("train2014/", batch_size=16),
+              steps_per_epoch=2000, epochs=20)
+
+The batch size given to `image_dataset` is the global batch; keep it a
+multiple of the device count. On CPU, `XLA_FLAGS=
+--xla_force_host_platform_device_count=2` (JAX) simulates two devices.
+"""
+
+import base64
+import importlib.metadata
+import io
+import os
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_style.features import vgg_feature_extractor
+from keras_style.image import load_image
+from keras_style.losses import PerceptualLoss
+
+DEFAULT_CONTENT_LAYERS = ("relu2_2",)
+DEFAULT_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+# Default weights, derived from pytorch/examples fast_neural_style (content
+# 1e5, style 1e10). Its VGG16 sees `(x / 255 - mean) / std`; ours sees the
+# Caffe input `x - 255 * mean` (BGR) of the Keras ImageNet weights, i.e. the
+# same picture scaled by s = 255 * std ≈ 255 * 0.226 ≈ 57.6. ReLU networks
+# are positively homogeneous and both VGG16s were trained on their own input
+# scale, so our activations are about s times theirs at every tap. Both
+# codebases use mean-squared losses and Grams normalised by C·H·W, hence
+#   content MSE scales by s² ≈ 3.3e3  ->  1e5  / 3.3e3 ≈ 30,
+#   Gram scales by s², its MSE by s⁴ ≈ 1.1e7  ->  1e10 / 1.1e7 ≈ 900.
+# TV is off by default, as in pytorch/examples.
+DEFAULT_CONTENT_WEIGHT = 30.0
+DEFAULT_STYLE_WEIGHT = 900.0
+DEFAULT_TV_WEIGHT = 0.0
+DEFAULT_LEARNING_RATE = 1e-3
+
+_TRACKERS = ("content_loss", "style_loss", "tv_loss")
+
+_YNN_FLAG = "--xla_cpu_experimental_ynn_fusion_type"
+
+
+def use_eigen_convolutions_on_jax_cpu():
+    """Routes XLA:CPU convolutions of jaxlib 0.10 to Eigen instead of YNNPACK.
+
+    jaxlib 0.10 lowers every CPU convolution to a YNNPACK fusion, which
+    measured 4-10x slower than XLA's Eigen convolution for the shapes of
+    these networks (e.g. a 3x3 64->64 conv on 2x130x130: 180 ms vs 20 ms;
+    the 9x9 32->3 output conv: 300 ms vs 45 ms). Overriding the YNN fusion
+    list with `dot` only keeps matmuls on YNNPACK and convolutions on Eigen.
+
+    Called when this module is imported. It only edits `XLA_FLAGS`, which XLA
+    reads when JAX creates its CPU client (on the first JAX computation), so
+    it takes effect unless JAX already ran; it does nothing when the user set
+    the flag, for other jaxlib versions (the flag is experimental and an
+    unknown flag aborts XLA), or with `KERAS_STYLE_XLA_CPU_CONV=default`.
+
+    Returns:
+        True if the flag was added.
+    """
+    if os.environ.get("KERAS_STYLE_XLA_CPU_CONV", "eigen") != "eigen":
+        return False
+    flags = os.environ.get("XLA_FLAGS", "")
+    if _YNN_FLAG in flags:
+        return False
+    try:
+        version = importlib.metadata.version("jaxlib")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    if not version.startswith("0.10."):
+        return False
+    os.environ["XLA_FLAGS"] = f"{flags} {_YNN_FLAG}=dot".strip()
+    return True
+
+
+if keras.backend.backend() == "jax":
+    use_eigen_convolutions_on_jax_cpu()
+
+
+def _vgg_weights_label(vgg_weights):
+    if vgg_weights is None:
+        return None
+    text = str(vgg_weights)
+    return None if text.lower() == "none" else text
+
+
+class _LossNetwork:
+    """Runs the frozen VGG layer by layer, stopping at the deepest wanted tap.
+
+    Held in a plain object (not a Keras attribute) so the VGG never joins the
+    style network's weights, saved files or trainable variables.
+    """
+
+    def __init__(self, extractor):
+        self.extractor = extractor
+        self.layers = list(extractor.layers[1:])  # topological order
+        self.taps = {}
+        for layer in self.layers:
+            if layer.name.startswith("block") and "_conv" in layer.name:
+                block, conv = layer.name[len("block") :].split("_conv")
+                self.taps[id(layer)] = f"relu{block}_{conv}"
+
+    def __call__(self, images, taps):
+        wanted = set(taps)
+        out = {}
+        x = images
+        for layer in self.layers:
+            x = layer(x)
+            tap = self.taps.get(id(layer))
+            if tap in wanted:
+                out[tap] = x
+                if len(out) == len(wanted):
+                    break
+        return out
+
+
+class _PerceptualState:
+    """Everything `compute_loss` needs; invisible to Keras tracking and saving."""
+
+    def __init__(self, network, loss, grams, style_png, settings, trackers):
+        self.network = network
+        self.loss = loss
+        self.grams = grams
+        self.style_png = style_png
+        self.settings = settings
+        self.trackers = trackers
+
+
+def _encode_png(image):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image.astype(np.uint8), "RGB").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _decode_png(text):
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(text))) as img:
+            return np.asarray(img.convert("RGB"), dtype=np.float32)
+    except Exception as e:  # corrupt config: say so instead of a PIL trace
+        raise ValueError(
+            f"The compile config's style image could not be decoded ({e}). "
+            f"Received: style_image={text[:40]!r}..."
+        ) from None
+
+
+def _xla_pays_off():
+    """XLA for the TF train step, which Keras' "auto" disables on CPU.
+
+    Measured on a 2-core CPU (batch 2, 128 px): 0.74 s of CPU per step with
+    XLA against 1.11 s without (TF's CPU kernels for the backward pass of the
+    9x9 and upsampling convolutions are slow). Keras already picks XLA on GPU;
+    left off under tf.distribute, as Keras does.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return not tf.distribute.has_strategy()
+
+
+def _scale_loss_for_distribution(loss):
+    # Under tf.distribute each replica's gradients are summed, so each replica
+    # returns its loss divided by the replica count (what Keras' built-in
+    # losses do). JAX and torch see the global batch: nothing to do.
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            loss = loss * (1.0 / replicas)
+    return loss
+
+
+class PerceptualTraining:
+    """Mixin giving a Keras image-to-image model perceptual-loss training.
+
+    `compile(style_image=...)` sets up the loss; `fit(content_images)` trains
+    with it. Used by `TransformNet`; any model mapping RGB 0..255 images to RGB
+    0..255 images of the same size can mix it in before `keras.Model`.
+    """
+
+    def compile(
+        self,
+        optimizer="adam",
+        loss=None,
+        *,
+        style_image=None,
+        content_layers=DEFAULT_CONTENT_LAYERS,
+        style_layers=DEFAULT_STYLE_LAYERS,
+        content_weight=DEFAULT_CONTENT_WEIGHT,
+        style_weight=DEFAULT_STYLE_WEIGHT,
+        tv_weight=DEFAULT_TV_WEIGHT,
+        style_layer_weights=None,
+        loss_network="vgg16",
+        vgg_weights="imagenet",
+        style_size=None,
+        **kwargs,
+    ):
+        """Configures perceptual-loss training (Johnson et al. 2016).
+
+        With `style_image`, `fit(x)` needs only content images: the network's
+        output is compared with them in VGG feature space (content loss), with
+        the style image's Gram matrices (style loss) and with itself (total
+        variation). Without `style_image` this is plain `keras.Model.compile`
+        (e.g. `compile()` before `predict`, or a supervised `loss=`).
+
+        The style's Gram targets are computed here, once. The style image
+        (after `style_size` resizing, as a lossless PNG of ~100-300 KB at 256
+        px) is kept in the compile config, so a model saved with
+        `model.save("x.keras")` reloads compiled and resumes training; Gram
+        targets themselves would take 1.4 MB (VGG16 taps) and are recomputed
+        instead. Loading therefore needs the same VGG weights again.
+
+        Args:
+            optimizer: optimizer or its name; `"adam"` is Adam(1e-3), as in
+                the paper.
+            loss: a supervised Keras loss; only without `style_image`.
+            style_image: path, PIL image or `(H, W, 3)` array in 0..255.
+            content_layers: VGG taps of the content loss.
+            style_layers: VGG taps of the style loss.
+            content_weight: weight of the content loss (see the derivation of
+                the defaults in `keras_style/training.py`).
+            style_weight: weight of the style loss.
+            tv_weight: weight of the total-variation loss.
+            style_layer_weights: optional per-style-layer weights.
+            loss_network: `"vgg16"` (Johnson) or `"vgg19"`.
+            vgg_weights: `"imagenet"`, `None` (random; tests and benchmarks
+                only) or a path to `keras.applications` VGG weights.
+            style_size: resize the style image so its longest side is this
+                many pixels; `None` keeps its size.
+            **kwargs: forwarded to `keras.Model.compile` (`jit_compile`,
+                `steps_per_execution`, `run_eagerly`, ...).
+
+        Example:
+
+        >>> model = keras_style.TransformNet(residual_blocks=1)
+        >>> model.compile(style_image="wave.jpg", vgg_weights=None)
+        >>> model.fit(keras_style.image_dataset("photos/", image_size=64),
+        ...           steps_per_epoch=10, epochs=1)
+        """
+        if style_image is None:
+            self._perceptual = None
+            return super().compile(optimizer=optimizer, loss=loss, **kwargs)
+        if loss is not None or kwargs.get("metrics") is not None:
+            raise ValueError(
+                "Perceptual training computes its own loss and metrics; pass "
+                "either `style_image` or `loss`/`metrics`, not both. "
+                f"Received: loss={loss!r}, metrics={kwargs.get('metrics')!r}"
+            )
+        if isinstance(optimizer, str) and optimizer.lower() == "adam":
+            optimizer = keras.optimizers.Adam(DEFAULT_LEARNING_RATE)
+        if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off():
+            kwargs["jit_compile"] = True
+        if style_size is not None:
+            if isinstance(style_size, bool) or not isinstance(style_size, int):
+                raise TypeError(
+                    f"`style_size` must be a positive int or None. "
+                    f"Received: style_size={style_size!r}"
+                )
+            if style_size <= 0:
+                raise ValueError(
+                    f"`style_size` must be a positive int or None. "
+                    f"Received: style_size={style_size!r}"
+                )
+        perceptual = PerceptualLoss(
+            content_layers=content_layers,
+            style_layers=style_layers,
+            content_weight=content_weight,
+            style_weight=style_weight,
+            tv_weight=tv_weight,
+            style_layer_weights=style_layer_weights,
+        )
+        vgg_weights = _vgg_weights_label(vgg_weights)
+        # Round to uint8 values so targets recomputed from the stored PNG are
+        # bit-identical to these.
+        style = np.rint(
+            load_image(style_image, name="style_image", max_size=style_size)
+        )
+        # The loss network follows the model's precision policy.
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(self.dtype_policy)
+        try:
+            extractor = vgg_feature_extractor(
+                perceptual.layers, network=loss_network, weights=vgg_weights
+            )
+        finally:
+            keras.config.set_dtype_policy(previous)
+        network = _LossNetwork(extractor)
+        features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
+        grams = {
+            k: ops.convert_to_tensor(ops.convert_to_numpy(v))
+            for k, v in perceptual.style_targets(features).items()
+        }
+        settings = {
+            **perceptual.get_config(),
+            "loss_network": loss_network,
+            "vgg_weights": vgg_weights,
+            "style_size": style_size,
+        }
+        trackers = [keras.metrics.Mean(name=n) for n in _TRACKERS]
+        result = super().compile(optimizer=optimizer, **kwargs)
+        self._perceptual = _PerceptualState(
+            network, perceptual, grams, _encode_png(style), settings, trackers
+        )
+        return result
+
+    @property
+    def metrics(self):
+        state = getattr(self, "_perceptual", None)
+        metrics = super().metrics
+        return metrics + state.trackers if state is not None else metrics
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        """Perceptual loss of `y_pred = model(x)` against content images `x`.
+
+        Updates the `content_loss`, `style_loss` and `tv_loss` metrics (each
+        already multiplied by its weight, so they add up to `loss`). `y` and
+        `sample_weight` are ignored: the content images are the targets.
+        """
+        state = getattr(self, "_perceptual", None)
+        if state is None:
+            return super().compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
+            )
+        loss = state.loss
+        features = state.network(y_pred, loss.layers)
+        # The content images need only the (shallow) content taps, and no
+        # gradient: a second, shorter VGG pass beats one pass on concat([y, x]).
+        x = ops.stop_gradient(ops.convert_to_tensor(x))
+        targets = state.network(x, loss.content_layers)
+        targets = {k: ops.stop_gradient(v) for k, v in targets.items()}
+        total, parts = loss(
+            features, targets, state.grams, y_pred if loss.tv_weight else None
+        )
+        weights = (loss.content_weight, loss.style_weight, loss.tv_weight)
+        for tracker, key, w in zip(state.trackers, ("content", "style", "tv"), weights):
+            tracker.update_state(parts[key] * w)
+        for extra in self.losses:  # regularizers, add_loss
+            total = total + ops.cast(ops.sum(extra), "float32")
+        return _scale_loss_for_distribution(total)
+
+    @property
+    def perceptual_config(self):
+        """The perceptual-loss settings of the last `compile`, or `None`."""
+        state = getattr(self, "_perceptual", None)
+        return None if state is None else dict(state.settings)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        state = getattr(self, "_perceptual", None)
+        if state is not None and config:
+            config["perceptual"] = {
+                **state.settings,
+                "style_image": {"format": "png", "base64": state.style_png},
+            }
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        perceptual = config.pop("perceptual", None)
+        config = keras.saving.deserialize_keras_object(config)
+        if perceptual is not None:
+            perceptual = dict(perceptual)
+            image = perceptual.pop("style_image")
+            if not isinstance(image, dict) or "base64" not in image:
+                raise ValueError(
+                    "The compile config's `style_image` must be "
+                    f"{{'format': 'png', 'base64': ...}}. Received: {image!r}"
+                )
+            config.update(perceptual, style_image=_decode_png(image["base64"]))
+            config.pop("loss", None)
+            config.pop("metrics", None)
+            config.pop("weighted_metrics", None)
+            config.pop("loss_weights", None)
+        self.compile(**config)
+        if getattr(self, "optimizer", None) is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
