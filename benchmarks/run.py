@@ -6,6 +6,7 @@ Same command line and JSON fields as the peer; the Keras backend comes from
     python benchmarks/run.py gatys --size 256 --optimizer lbfgs --iterations 5
     python benchmarks/run.py train --batch 2 --size 128 --iterations 5
     python benchmarks/run.py infer --height 512 --width 512
+    python benchmarks/run.py tiled --height 4096 --width 4096 --style wave
 """
 
 import argparse
@@ -347,7 +348,7 @@ def bench_tiled(args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("task", choices=["train", "infer", "gatys"])
+    p.add_argument("task", choices=["train", "infer", "gatys", "tiled"])
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--size", type=int, default=256, help="train/gatys image side")
     p.add_argument("--height", type=int, default=1080)
@@ -355,9 +356,16 @@ def main(argv=None):
     p.add_argument("--precision", choices=["fp32", "bf16", "compile"], default="fp32")
     p.add_argument("--optimizer", choices=["adam", "lbfgs"], default="adam")
     p.add_argument("--iterations", type=int, default=20)
-    p.add_argument("--style", default=None, help="infer: zoo name or preset dir")
+    p.add_argument("--style", default=None, help="infer/tiled: zoo name or preset dir")
+    p.add_argument("--tile-size", type=int, default=None, help="tiled: tile side")
     args = p.parse_args(argv)
-    {"gatys": bench_gatys, "train": bench_train, "infer": bench_infer}[args.task](args)
+    tasks = {
+        "gatys": bench_gatys,
+        "train": bench_train,
+        "infer": bench_infer,
+        "tiled": bench_tiled,
+    }
+    tasks[args.task](args)
 
 
 if __name__ == "__main__":
