@@ -268,9 +268,9 @@ def _add_train_parser(subparsers):
         type=int,
         help="longest side of the style image (default: as is)",
     )
-    p.add_argument("--content-weight", type=float)
-    p.add_argument("--style-weight", type=float)
-    p.add_argument("--tv-weight", type=float)
+    p.add_argument("--content-weight", type=float, help="default 30")
+    p.add_argument("--style-weight", type=float, help="default 900")
+    p.add_argument("--tv-weight", type=float, help="default 0")
     p.add_argument("--learning-rate", type=float, help="Adam, default 1e-3")
     p.add_argument("--residual-blocks", type=int, help="default 5")
     p.add_argument("--upsampling", choices=["nearest", "transpose"])

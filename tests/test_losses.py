@@ -181,3 +181,53 @@ def test_style_targets_average_a_batch_by_default(rng):
     got = _np(loss.style_targets(three)["a"])
     assert got.shape == (1, 2, 2)
     np.testing.assert_allclose(got[0], _gram_ref(three["a"]).mean(0), rtol=1e-5)
+
+
+def _grad(fn, x):
+    """d fn(x) / dx on the current backend, as numpy."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return tape.gradient(y, x).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(fn)(x))
+    import torch
+
+    x = torch.tensor(x, requires_grad=True)
+    fn(x).backward()
+    return x.grad.numpy()
+
+
+def test_gram_matrix_gradient_matches_finite_differences(rng):
+    # gram_matrix has a hand-written gradient (one matmul instead of two).
+    f = rng.normal(size=(2, 3, 4, 5)).astype("float32")
+    target = rng.normal(size=(2, 5, 5))
+
+    def loss64(x):
+        return np.mean((_gram_ref(x) - target) ** 2)
+
+    target32 = keras.ops.convert_to_tensor(target.astype("float32"))
+    got = _grad(
+        lambda x: keras.ops.mean(keras.ops.square(losses.gram_matrix(x) - target32)),
+        f,
+    )
+    numeric = np.zeros(f.shape)
+    for index in np.ndindex(f.shape):
+        e = np.zeros(f.shape)
+        e[index] = 1e-4
+        numeric[index] = (loss64(f + e) - loss64(f - e)) / 2e-4
+    np.testing.assert_allclose(
+        got, numeric, rtol=1e-4, atol=1e-4 * np.abs(numeric).max()
+    )
+
+
+def test_gram_matrix_of_symbolic_tensors():
+    assert losses.gram_matrix(keras.Input((None, None, 8))).shape == (None, 8, 8)
+    assert losses.gram_matrix(keras.KerasTensor((5, 6, 8))).shape == (8, 8)
