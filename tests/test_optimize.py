@@ -225,13 +225,14 @@ def test_default_layers_full_vgg19():
         _content(16, 20),
         _style(size=16),
         size=20,
-        iterations=2,
+        iterations=1,
         optimizer="adam",
         vgg_weights=None,
         verbose=0,
     )
     assert result.image.shape == (16, 20, 3)
-    assert len(result.history) == 2 and result.history[0]["content"] == 0.0
+    assert len(result.history) == 1 and result.history[0]["content"] == 0.0
+    assert result.history[0]["style"] > 0.0
 
 
 # --- scales, init, style handling ------------------------------------------
@@ -466,14 +467,3 @@ def test_vgg_weights_file_is_used(tmp_path):
         keras.ops.convert_to_numpy(gatys.extractor.get_layer("block2_conv1").kernel),
         keras.ops.convert_to_numpy(base.get_layer("block2_conv1").kernel),
     )
-
-
-def test_real_photos(gatys, shared_data):
-    result = _run(
-        gatys,
-        content=shared_data / "content" / "amber.jpg",
-        style=shared_data / "styles" / "wave.jpg",
-        optimizer="adam",
-        iterations=2,
-    )
-    assert max(result.image.shape[:2]) == 32
