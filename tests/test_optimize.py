@@ -467,3 +467,14 @@ def test_vgg_weights_file_is_used(tmp_path):
         keras.ops.convert_to_numpy(gatys.extractor.get_layer("block2_conv1").kernel),
         keras.ops.convert_to_numpy(base.get_layer("block2_conv1").kernel),
     )
+
+
+def test_real_photos(gatys, shared_data):
+    result = _run(
+        gatys,
+        content=shared_data / "content" / "amber.jpg",
+        style=shared_data / "styles" / "wave.jpg",
+        optimizer="adam",
+        iterations=2,
+    )
+    assert max(result.image.shape[:2]) == 32
