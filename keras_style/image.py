@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from keras_style.files import current_umask
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 # PIL's own bomb guard warns first and errors at 2x; we turn both into a clear
@@ -285,18 +287,12 @@ def save_image(image, path, alpha=None, **save_kwargs):
         with os.fdopen(fd, "wb") as f:
             pil.save(f, format=fmt, **save_kwargs)
         # mkstemp creates 0600 files; give the result the usual umask mode.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # ITU-R BT.601 YIQ, the space Gatys et al. (2017) use for luminance-only transfer.

@@ -7,7 +7,6 @@ single forward pass.
 
 import datetime
 import json
-import os
 import pathlib
 import shutil
 import tempfile
@@ -15,6 +14,7 @@ import tempfile
 import keras
 from keras import ops
 
+from keras_style.files import publish_directory
 from keras_style.layers import (
     InstanceNormalization,
     PaddedConv2D,
@@ -294,17 +294,10 @@ class TransformNet(PerceptualTraining, keras.Model):
             card = model_card or (
                 f"# {preset_dir.name}\n\nA keras-style `TransformNet` preset.\n\n"
                 "```python\nimport keras_style\n"
-                f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg')[0].save('out.png')\n```\n"
+                f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg').save('out.png')\n```\n"
             )
             (tmp / MODEL_CARD_FILE).write_text(card)
-            if preset_dir.exists():
-                old = preset_dir.with_name(f".{preset_dir.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(preset_dir, old)
-                os.replace(tmp, preset_dir)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, preset_dir)
+            publish_directory(tmp, preset_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -10,12 +10,11 @@ import logging
 import os
 import pathlib
 import re
-import shutil
-import stat
 import tempfile
 import urllib.error
 import urllib.request
 
+from keras_style.files import publish_directory
 from keras_style.transform_net import WEIGHTS_FILE
 from keras_style.version import __version__
 from keras_style.zoo.cache import _built_dir
@@ -208,33 +207,8 @@ def build_preset(name, preset_dir, *, upstream_url=None, overwrite=False):
             metadata=metadata,
             model_card=model_card(name),
         )
-        _share(built)
-        _move_into_place(built, preset_dir)
+        publish_directory(built, preset_dir)
     return preset_dir
-
-
-def _share(path):
-    """Gives a `mkdtemp` folder (mode 0700) the mode of a plain `mkdir`
-    (`0o777 & ~umask`), so that a shared cache is readable by its other users."""
-    probe = path.with_name(f"{path.name}.mode")
-    probe.mkdir()  # reads the umask without changing it (os.umask is process-wide)
-    try:
-        mode = stat.S_IMODE(probe.stat().st_mode) & 0o777
-    finally:
-        probe.rmdir()
-    path.chmod(mode)
-
-
-def _move_into_place(built, preset_dir):
-    """Replaces `preset_dir` by `built` (same file system): renames, never copies."""
-    if preset_dir.exists():
-        old = preset_dir.with_name(f".{preset_dir.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(preset_dir, old)
-        os.replace(built, preset_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(built, preset_dir)
 
 
 def _build_cached(entry, cache_dir, upstream_url, force):

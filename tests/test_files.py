@@ -1,0 +1,29 @@
+"""Atomic directory publishing and umask reading."""
+
+import os
+
+from keras_style import files
+
+
+def test_current_umask_matches_os(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        assert files.current_umask() == 0o027
+    finally:
+        os.umask(previous)
+
+
+def test_publish_directory_sets_mode_and_replaces(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        for content in ("first", "second"):
+            built = tmp_path / f".build-{content}"
+            built.mkdir(mode=0o700)
+            (built / "f.txt").write_text(content)
+            files.publish_directory(built, tmp_path / "preset")
+    finally:
+        os.umask(previous)
+    dest = tmp_path / "preset"
+    assert (dest / "f.txt").read_text() == "second"
+    assert dest.stat().st_mode & 0o777 == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preset"]  # no leftovers
