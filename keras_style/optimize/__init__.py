@@ -1,0 +1,27 @@
+"""Optimization-based style transfer (Gatys et al.): the image is the variable.
+
+- `gatys.py`: `GatysStyleTransfer` and `stylize_optimize`, the public entry
+  points (multi-scale, colour control, style blending).
+- `gradients.py`: the loss and its gradient with respect to the image,
+  compiled once per backend.
+- `minimizers.py`: L-BFGS, SciPy's L-BFGS-B and Keras optimizers on pixels.
+- `progress.py`: progress bar, loss history, snapshots and the user callback.
+- `arguments.py`: argument checks with clear errors.
+"""
+
+from keras_style.optimize.arguments import COLOR_TRANSFERS as COLOR_TRANSFERS
+from keras_style.optimize.arguments import DEFAULT_SIZE as DEFAULT_SIZE
+from keras_style.optimize.arguments import INITS as INITS
+from keras_style.optimize.arguments import OPTIMIZERS as OPTIMIZERS
+from keras_style.optimize.gatys import (
+    DEFAULT_CONTENT_LAYERS as DEFAULT_CONTENT_LAYERS,
+)
+from keras_style.optimize.gatys import DEFAULT_STYLE_LAYERS as DEFAULT_STYLE_LAYERS
+from keras_style.optimize.gatys import GatysStyleTransfer as GatysStyleTransfer
+from keras_style.optimize.gatys import StylizeResult as StylizeResult
+from keras_style.optimize.gatys import stylize_optimize as stylize_optimize
+from keras_style.optimize.gradients import (
+    compile_value_and_grad as compile_value_and_grad,
+)
+from keras_style.optimize.minimizers import LBFGS_HISTORY as LBFGS_HISTORY
+from keras_style.optimize.minimizers import lbfgs_minimize as lbfgs_minimize

@@ -1,0 +1,455 @@
+"""Optimization-based style transfer (Gatys, Ecker & Bethge).
+
+The stylized picture itself is the variable: its pixels are optimized so that
+its VGG19 features match a content photo (`relu4_2`) and the Gram matrices of
+one or more style images (`relu1_1` ... `relu5_1`). Slow, but works for any
+style without training.
+"""
+
+import dataclasses
+
+import numpy as np
+from keras import ops
+
+from keras_style import image as image_lib
+from keras_style.features import vgg_feature_extractor, vgg_layer_names
+from keras_style.losses import PerceptualLoss
+from keras_style.optimize import arguments
+from keras_style.optimize.gradients import compile_value_and_grad
+from keras_style.optimize.minimizers import (
+    minimize_first_order,
+    minimize_lbfgs,
+    minimize_scipy_lbfgsb,
+)
+from keras_style.optimize.progress import Monitor
+
+DEFAULT_CONTENT_LAYERS = ("relu4_2",)
+DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+
+@dataclasses.dataclass
+class StylizeResult:
+    """What `stylize_optimize` / `GatysStyleTransfer.run` return.
+
+    Attributes:
+        image: the stylized image, float32 numpy array `(H, W, 3)` in 0..255.
+        history: one dict per iteration (all scales, in order) with the
+            weighted loss terms `"total"`, `"content"`, `"style"` and `"tv"`
+            (`total == content + style + tv`), measured at the image the
+            iteration started from (Adam) or ended at (L-BFGS).
+        evaluations: cumulative count of loss-and-gradient evaluations after
+            each iteration (L-BFGS line searches may take more than one).
+        stopped_early: `True` when the `callback` returned `False`.
+        message: why the last optimization stage stopped.
+    """
+
+    image: np.ndarray
+    history: list
+    evaluations: list
+    stopped_early: bool = False
+    message: str = ""
+
+
+class GatysStyleTransfer:
+    """Gatys et al. style transfer: the loss, the VGG19 network, the optimizer.
+
+    Holds the configuration that does not depend on the images (layers,
+    weights, VGG network) and builds the feature extractor once, so several
+    calls to `run` reuse it and its compiled gradient function.
+
+    Reference: Gatys, Ecker & Bethge, "A Neural Algorithm of Artistic Style"
+    (2015) and "Image Style Transfer Using Convolutional Neural Networks"
+    (CVPR 2016); colour control from Gatys et al., "Controlling Perceptual
+    Factors in Neural Style Transfer" (CVPR 2017).
+
+    The loss is `content_weight * content + style_weight * style + tv_weight *
+    tv` with the normalisation of `keras_style.losses` (mean squared feature
+    difference; Gram matrices divided by `C*H*W`), the same as
+    jcjohnson/neural-style, whose default weights (content 5, style 100) are
+    used here; its total-variation weight 1e-3 applies to a sum over pixels,
+    which is ~100 on this per-pixel mean at 256 px.
+
+    Args:
+        content_layers: VGG taps compared with the content photo.
+        style_layers: VGG taps whose Gram matrices are matched to the style.
+        content_weight: weight of the content term (alpha in the paper).
+        style_weight: weight of the style term (beta in the paper).
+        tv_weight: weight of the total-variation smoothness term (0 = off).
+        style_layer_weights: optional per-layer style weights, a dict
+            `{layer: weight}` or a sequence aligned with `style_layers`.
+        pooling: `"max"` or `"avg"` (the paper prefers average pooling).
+        vgg_weights: `"imagenet"` (the real use), `None` (random weights, for
+            tests and timings) or a path to a weights file of
+            `keras.applications.VGG19(include_top=False)`.
+        network: `"vgg19"` (the paper) or `"vgg16"`.
+
+    Example:
+
+    >>> gatys = GatysStyleTransfer(style_weight=1e3, vgg_weights=None)
+    >>> result = gatys.run(content, style, size=64, iterations=5, verbose=0)
+    >>> result.image.shape[-1], len(result.history)
+    (3, 5)
+    """
+
+    def __init__(
+        self,
+        content_layers=DEFAULT_CONTENT_LAYERS,
+        style_layers=DEFAULT_STYLE_LAYERS,
+        content_weight=5.0,
+        style_weight=100.0,
+        tv_weight=100.0,
+        style_layer_weights=None,
+        pooling="max",
+        vgg_weights="imagenet",
+        network="vgg19",
+    ):
+        network = str(network).lower()
+        valid = vgg_layer_names(network)
+        self.content_layers = arguments.check_layers(
+            content_layers, "content_layers", valid
+        )
+        self.style_layers = arguments.check_layers(style_layers, "style_layers", valid)
+        if pooling not in ("max", "avg"):
+            raise ValueError(
+                f"`pooling` must be 'max' or 'avg'. Received: pooling={pooling!r}"
+            )
+        self.loss = PerceptualLoss(
+            content_layers=self.content_layers,
+            style_layers=self.style_layers,
+            content_weight=content_weight,
+            style_weight=style_weight,
+            tv_weight=tv_weight,
+            style_layer_weights=style_layer_weights,
+        )
+        self.pooling = pooling
+        self.network = network
+        self.vgg_weights = arguments.check_vgg_weights(vgg_weights)
+        try:
+            self.extractor = vgg_feature_extractor(
+                self.loss.layers,
+                network=network,
+                weights=self.vgg_weights,
+                pooling=pooling,
+            )
+        except Exception as e:
+            if self.vgg_weights == "imagenet" and "URL fetch failure" in str(e):
+                # keras.utils.get_file raises a bare Exception when offline.
+                raise ValueError(
+                    f"The ImageNet {network.upper()} weights could not be "
+                    f"downloaded ({e}). Connect once to cache them, or pass a "
+                    "local weights file. Received: vgg_weights='imagenet'"
+                ) from None
+            if self.vgg_weights is None or not isinstance(e, (OSError, ValueError)):
+                raise
+            raise ValueError(
+                f"`vgg_weights` could not be loaded as {network.upper()} weights "
+                f"({e}). Received: vgg_weights={self.vgg_weights!r}"
+            ) from None
+        self._value_and_grad = compile_value_and_grad(
+            self.extractor, self.loss, use_tv=self.loss.tv_weight > 0
+        )
+
+    def get_config(self):
+        config = self.loss.get_config()
+        config.update(
+            pooling=self.pooling, vgg_weights=self.vgg_weights, network=self.network
+        )
+        return config
+
+    def run(
+        self,
+        content,
+        style,
+        *,
+        size=None,
+        scales=None,
+        iterations=500,
+        optimizer="lbfgs",
+        learning_rate=10.0,
+        init="content",
+        style_blend_weights=None,
+        style_scale=1.0,
+        preserve_colors=False,
+        color_transfer=None,
+        seed=None,
+        verbose=1,
+        save_every=None,
+        save_path=None,
+        callback=None,
+    ):
+        """Stylizes `content` like `style`. See `stylize_optimize` for the args.
+
+        Returns:
+            A `StylizeResult`.
+        """
+        content = image_lib.load_image(content, name="content")
+        styles = arguments.load_styles(style)
+        blend = arguments.check_blend_weights(style_blend_weights, len(styles))
+        stages = arguments.resolve_stages(size, scales)
+        stage_iterations = arguments.resolve_iterations(iterations, len(stages))
+        optimizer = arguments.check_optimizer(optimizer)
+        learning_rate = arguments.check_positive_float(learning_rate, "learning_rate")
+        style_scale = arguments.check_positive_float(style_scale, "style_scale")
+        color_transfer = arguments.check_color_transfer(color_transfer)
+        if preserve_colors and color_transfer == "histogram":
+            raise ValueError(
+                "`preserve_colors=True` (luminance-only transfer) and "
+                "`color_transfer='histogram'` are alternative ways to keep the "
+                "content's colours; pick one. Received: preserve_colors=True, "
+                "color_transfer='histogram'"
+            )
+        if save_every is not None:
+            save_every = image_lib.check_positive_int(save_every, "save_every")
+            if save_path is None:
+                raise ValueError(
+                    "`save_every` needs `save_path` to know where to write. "
+                    f"Received: save_every={save_every}, save_path=None"
+                )
+        if callback is not None and not callable(callback):
+            raise TypeError(
+                f"`callback` must be callable. Received: callback={callback!r}"
+            )
+        rng = np.random.default_rng(seed)
+        init_image = arguments.resolve_init(init)
+
+        # Colour control happens once, at full resolution.
+        if color_transfer == "histogram":
+            styles = [image_lib.match_color_histogram(s, content) for s in styles]
+        opt_content = content
+        if preserve_colors:
+            # Luminance-only transfer (Gatys et al. 2017, section 5.1): optimize
+            # a grey image against grey content and style whose luminance has the
+            # content's mean and spread; the content's chroma is put back at the
+            # end (in YIQ space).
+            content_y = image_lib.luminance(content)
+            opt_content = arguments.gray_image(content_y)
+            styles = [
+                arguments.gray_image(
+                    image_lib.match_luminance_statistics(
+                        image_lib.luminance(s), content_y
+                    )
+                )
+                for s in styles
+            ]
+
+        self._check_sizes(content, styles, stages, style_scale, size, scales)
+        monitor = Monitor(
+            self.loss, verbose, save_every, save_path, callback, preserve_colors
+        )
+        current = None
+        for index, (side, steps) in enumerate(zip(stages, stage_iterations)):
+            height, width = image_lib.scaled_size(*content.shape[:2], side)
+            stage_content = image_lib.resize(opt_content, height, width)
+            style_side = max(1, round(side * style_scale))
+            stage_styles = [
+                image_lib.resize_longest_side(s, style_side, name="style_scale")
+                for s in styles
+            ]
+            if current is None:
+                x0 = arguments.initial_image(
+                    init_image, stage_content, stage_styles, preserve_colors, rng
+                )
+            else:  # coarse-to-fine: start from the upsampled previous result
+                x0 = image_lib.resize(current, height, width)
+            x0 = np.clip(np.asarray(x0, np.float32), 0, 255)[None]
+            targets = self._targets(stage_content, stage_styles, blend)
+            monitor.start_stage(
+                index, len(stages), (height, width), steps, optimizer, content
+            )
+            if optimizer == "lbfgs":
+                current = minimize_lbfgs(
+                    self._value_and_grad, x0, targets, steps, monitor
+                )
+            elif optimizer == "lbfgs-b":
+                current = minimize_scipy_lbfgsb(
+                    self._value_and_grad, x0, targets, steps, monitor
+                )
+            else:
+                current = minimize_first_order(
+                    self._value_and_grad,
+                    x0,
+                    targets,
+                    steps,
+                    optimizer,
+                    learning_rate,
+                    monitor,
+                )
+            if monitor.stopped:
+                break
+        return StylizeResult(
+            image=monitor.display(current),
+            history=monitor.history,
+            evaluations=monitor.evaluations,
+            stopped_early=monitor.stopped,
+            message=monitor.message,
+        )
+
+    # --- pieces of `run` ----------------------------------------------------
+
+    def _check_sizes(self, content, styles, stages, style_scale, size, scales):
+        """Clear errors for images too small to reach the deepest VGG tap."""
+        tap = max(self.loss.layers, key=lambda name: int(name[len("relu")]))
+        minimum = 2 ** (int(tap[len("relu")]) - 1)  # a 2x2 pooling per block
+        for side in stages:
+            shape = image_lib.scaled_size(*content.shape[:2], side)
+            if min(shape) < minimum:
+                arg = f"size={size}" if scales is None else f"scales={list(scales)}"
+                raise ValueError(
+                    f"The output is too small for VGG layer {tap}, which needs at "
+                    f"least {minimum} px per side; a {side} px output of this "
+                    f"content is {shape[1]}x{shape[0]}. Received: {arg}"
+                )
+            for style in styles:
+                side_s = max(1, round(side * style_scale))
+                shape = image_lib.scaled_size(*style.shape[:2], side_s)
+                if min(shape) < minimum:
+                    raise ValueError(
+                        f"A style image is too small for VGG layer {tap} ({minimum} "
+                        f"px per side needed, got {shape[1]}x{shape[0]} at output "
+                        f"size {side}). Received: style_scale={style_scale}"
+                    )
+
+    def _targets(self, content, styles, blend):
+        """Content features and blended style Grams, computed once per scale."""
+        content_features = self.extractor(ops.convert_to_tensor(content[None]))
+        content_targets = {
+            k: ops.stop_gradient(content_features[k]) for k in self.content_layers
+        }
+        grams = None
+        for weight, style in zip(blend, styles):
+            features = self.extractor(ops.convert_to_tensor(style[None]))
+            g = self.loss.style_targets(features)
+            if grams is None:
+                grams = {k: v * weight for k, v in g.items()}
+            else:
+                grams = {k: grams[k] + v * weight for k, v in g.items()}
+        return content_targets, {k: ops.stop_gradient(v) for k, v in grams.items()}
+
+
+def stylize_optimize(
+    content,
+    style,
+    *,
+    size=None,
+    scales=None,
+    iterations=500,
+    optimizer="lbfgs",
+    learning_rate=10.0,
+    init="content",
+    content_weight=5.0,
+    style_weight=100.0,
+    tv_weight=100.0,
+    style_layer_weights=None,
+    content_layers=DEFAULT_CONTENT_LAYERS,
+    style_layers=DEFAULT_STYLE_LAYERS,
+    style_blend_weights=None,
+    style_scale=1.0,
+    preserve_colors=False,
+    color_transfer=None,
+    pooling="max",
+    vgg_weights="imagenet",
+    seed=None,
+    verbose=1,
+    save_every=None,
+    save_path=None,
+    callback=None,
+):
+    """Stylizes an image by optimizing its pixels (Gatys et al.).
+
+    Starting from the content photo (or noise), the image is optimized so its
+    VGG19 `relu4_2` features match the content and the Gram matrices of its
+    `relu1_1 ... relu5_1` features match the style image(s).
+
+    Reference: Gatys, Ecker & Bethge, "A Neural Algorithm of Artistic Style"
+    (2015) / "Image Style Transfer Using Convolutional Neural Networks" (CVPR
+    2016); colour control and coarse-to-fine from Gatys et al., "Controlling
+    Perceptual Factors in Neural Style Transfer" (CVPR 2017).
+
+    Args:
+        content: the photo: a path, `PIL.Image` or array (see
+            `keras_style.image.load_image`).
+        style: a style image, or a list of them to blend.
+        size: longest side of the output in pixels (default 512).
+        scales: optional coarse-to-fine sizes, e.g. `(256, 512, 1024)`: each
+            stage starts from the upsampled result of the previous one and the
+            output has the last size. Leave `size` unset or equal to it.
+        iterations: optimizer steps per scale (an int, or one per scale).
+        optimizer: `"lbfgs"` (default: L-BFGS with one evaluation per
+            iteration, as in neural-style; see `lbfgs_minimize`), `"lbfgs-b"`
+            (SciPy's L-BFGS-B with a line search: more evaluations and host
+            time per iteration), `"adam"`, or a `keras.optimizers.Optimizer`
+            instance (copied for each scale).
+        learning_rate: Adam step size, in pixel units (0..255).
+        init: `"content"`, `"noise"` (uniform, seeded by `seed`), `"style"`
+            (the first style image, resized), or an image/path to start from.
+        content_weight: weight of the content term.
+        style_weight: weight of the style term.
+        tv_weight: weight of the total-variation term (0 turns it off).
+        style_layer_weights: per-layer style weights (dict or sequence).
+        content_layers: VGG taps for content, default `("relu4_2",)`.
+        style_layers: VGG taps for style, default `relu1_1 ... relu5_1`.
+        style_blend_weights: one weight per style image (normalised to sum
+            1); default equal weights.
+        style_scale: the style image's longest side relative to the output's.
+        preserve_colors: luminance-only transfer: style only the luminance
+            and keep the content's colours (YIQ chroma).
+        color_transfer: `"histogram"` to recolour the style image(s) to the
+            content's palette before optimizing, or `None`/`"none"`.
+        pooling: `"max"` or `"avg"` pooling in VGG19.
+        vgg_weights: `"imagenet"`, `None` (random; for tests) or a path.
+        seed: seed of the noise initialisation.
+        verbose: 0 = silent, 1 = a progress bar with the losses per iteration,
+            2 = one line per scale.
+        save_every: write the current image every this many iterations.
+        save_path: where those images go; may hold `{iteration}` and
+            `{size}` fields, else `_<iteration>` is added before the suffix.
+            Files are written atomically.
+        callback: optional `callback(iteration, image, losses)` called after
+            every iteration with the current float32 image and the loss dict;
+            returning `False` stops the optimization.
+
+    Returns:
+        A `StylizeResult` with `.image` (float32 `(H, W, 3)` in 0..255) and
+        `.history` (one loss dict per iteration).
+
+    Example:
+
+    ```python
+    result = keras_style.optimize.stylize_optimize(
+        "photo.jpg", "starry_night.jpg", size=512, iterations=300
+    )
+    keras_style.image.save_image(result.image, "stylized.png")
+    ```
+    """
+    # Bad files fail before the (slow) VGG19 network is built.
+    content = image_lib.load_image(content, name="content")
+    style = arguments.load_styles(style)
+    gatys = GatysStyleTransfer(
+        content_layers=content_layers,
+        style_layers=style_layers,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        style_layer_weights=style_layer_weights,
+        pooling=pooling,
+        vgg_weights=vgg_weights,
+    )
+    return gatys.run(
+        content,
+        style,
+        size=size,
+        scales=scales,
+        iterations=iterations,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        init=init,
+        style_blend_weights=style_blend_weights,
+        style_scale=style_scale,
+        preserve_colors=preserve_colors,
+        color_transfer=color_transfer,
+        seed=seed,
+        verbose=verbose,
+        save_every=save_every,
+        save_path=save_path,
+        callback=callback,
+    )

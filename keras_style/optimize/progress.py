@@ -1,0 +1,104 @@
+"""Per-iteration bookkeeping: progress bar, loss history, snapshots, callback."""
+
+import pathlib
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_style import image as image_lib
+
+
+class Monitor:
+    """Per-iteration bookkeeping shared by all optimizers."""
+
+    def __init__(self, loss, verbose, save_every, save_path, callback, gray):
+        self.loss = loss
+        self.verbose = verbose
+        self.save_every = save_every
+        self.save_path = None if save_path is None else str(save_path)
+        self.callback = callback
+        self.gray = gray
+        self.history = []
+        self.evaluations = []
+        self.evaluations_so_far = 0
+        self.iteration = 0
+        self.stopped = False
+        self.message = ""
+        self.progbar = None
+        self.content_full = self.content = None
+        self.side = self.shape = None
+        self.stage_step = 0
+
+    def start_stage(self, index, count, shape, steps, optimizer, content):
+        self.side = max(shape)
+        self.content_full = content
+        self.content = None  # resized lazily, only when an image is shown
+        self.shape = shape
+        self.stage_step = 0
+        self.progbar = None
+        if self.verbose:
+            name = optimizer if isinstance(optimizer, str) else type(optimizer).__name__
+            print(
+                f"Scale {index + 1}/{count}: {shape[1]}x{shape[0]} px, "
+                f"{steps} iterations ({name})",
+                flush=True,
+            )
+            self.progbar = keras.utils.Progbar(
+                steps,
+                verbose=self.verbose,
+                stateful_metrics=["total", "content", "style", "tv"],
+            )
+
+    def display(self, image):
+        """The optimization variable as the user sees it (colours restored)."""
+        image = np.clip(np.asarray(image, np.float32), 0, 255)
+        if not self.gray:
+            return image
+        if self.content is None:
+            self.content = image_lib.resize(self.content_full, *self.shape)
+        return image_lib.transfer_luminance(self.content, image)
+
+    def step(self, parts, get_image):
+        """Records one iteration; returns False to stop."""
+        self.iteration += 1
+        weights = (
+            self.loss.content_weight,
+            self.loss.style_weight,
+            self.loss.tv_weight,
+        )
+        values = [
+            float(ops.convert_to_numpy(parts[k])) for k in ("content", "style", "tv")
+        ]
+        losses = dict(
+            zip(("content", "style", "tv"), (w * v for w, v in zip(weights, values)))
+        )
+        losses = {"total": sum(losses.values()), **losses}
+        self.history.append(losses)
+        self.evaluations.append(self.evaluations_so_far)
+        self.stage_step += 1
+        if self.progbar is not None:
+            self.progbar.update(self.stage_step, list(losses.items()))
+        image = None
+        if self.save_every and self.iteration % self.save_every == 0:
+            image = self.display(get_image())
+            image_lib.save_image(image, self._snapshot_path())
+        if self.callback is not None:
+            if image is None:
+                image = self.display(get_image())
+            if self.callback(self.iteration, image, dict(losses)) is False:
+                self.stopped = True
+                self.message = (
+                    f"STOP: callback returned False at iteration {self.iteration}"
+                )
+                if self.progbar is not None and self.verbose == 1:
+                    print(flush=True)
+                return False
+        return True
+
+    def _snapshot_path(self):
+        path = self.save_path
+        if "{" not in path:
+            p = pathlib.Path(path)
+            return p.with_name(f"{p.stem}_{self.iteration:04d}{p.suffix}")
+        return pathlib.Path(path.format(iteration=self.iteration, size=self.side))
