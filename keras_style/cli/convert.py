@@ -1,0 +1,40 @@
+"""`keras-style convert`: turn third-party weights into a keras-style preset.
+
+`add_parser` registers the `convert` sub-command with one sub-command per
+source format (today `lengstrom`, for lengstrom/fast-style-transfer ml5
+folders and TensorFlow checkpoints); `run_lengstrom` writes the preset with
+`keras_style.convert.convert_lengstrom_to_preset`.
+"""
+
+
+def run_lengstrom(args):
+    import pathlib
+
+    from keras_style.convert import convert_lengstrom_to_preset
+
+    if pathlib.Path(args.output).exists() and not args.overwrite:
+        raise ValueError(
+            "The preset directory already exists; pass --overwrite to replace it. "
+            f"Received: output={args.output!r}"
+        )
+    metadata = {"name": args.name} if args.name else {}
+    metadata["source"] = {"format": "lengstrom", "path": str(args.source)}
+    path = convert_lengstrom_to_preset(
+        args.source, args.output, metadata=metadata, overwrite=args.overwrite
+    )
+    print(path)
+    return 0
+
+
+def add_parser(subparsers):
+    c = subparsers.add_parser("convert", help="convert third-party weights to a preset")
+    csub = c.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    lg = csub.add_parser(
+        "lengstrom",
+        help="lengstrom/fast-style-transfer (ml5 folder or TF checkpoint)",
+    )
+    lg.add_argument("source", metavar="SRC", help="ml5 folder or TensorFlow checkpoint")
+    lg.add_argument("-o", "--output", required=True, metavar="PRESET_DIR")
+    lg.add_argument("--name", help="style name stored in metadata.json")
+    lg.add_argument("--overwrite", action="store_true")
+    lg.set_defaults(func=run_lengstrom)

@@ -1,0 +1,186 @@
+"""`keras-style optimize`: Gatys et al. style transfer by optimizing the image.
+
+`add_parser` registers the sub-command and its options (weights, layers,
+coarse-to-fine scales, optimizer, colour handling); `run` checks the output
+path, calls `keras_style.optimize.stylize_optimize` and writes the image.
+Keras and the VGG19 model are only imported inside `run`.
+"""
+
+from keras_style.cli.arguments import comma_list
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "optimize",
+        help="Gatys et al. style transfer by optimizing the image (slow, any style)",
+        description=(
+            "Stylize CONTENT like STYLE by optimizing its pixels so VGG19 features "
+            "match the content photo and the Gram matrices of the style image(s) "
+            "(Gatys, Ecker & Bethge 2015/2016)."
+        ),
+    )
+    p.add_argument("content", metavar="CONTENT", help="content photo")
+    p.add_argument(
+        "style", metavar="STYLE", nargs="+", help="style image(s); several are blended"
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="output image (.png, .jpg)"
+    )
+    p.add_argument(
+        "--size",
+        type=int,
+        help="longest side of the output in pixels (default: 512, or the last of "
+        "--scales)",
+    )
+    p.add_argument(
+        "--scales",
+        type=comma_list(int, "sizes"),
+        help="coarse-to-fine sizes, e.g. 256,512,1024; each starts from the "
+        "upsampled previous result (default: one scale, --size)",
+    )
+    p.add_argument(
+        "--iterations", type=int, default=500, help="steps per scale (default: 500)"
+    )
+    p.add_argument(
+        "--optimizer",
+        choices=["lbfgs", "lbfgs-b", "adam"],
+        default="lbfgs",
+        help="lbfgs: L-BFGS, one evaluation per step; lbfgs-b: SciPy's L-BFGS-B "
+        "with a line search (slower per step); adam (default: lbfgs)",
+    )
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        default=10.0,
+        help="Adam step size in pixel units, 0..255 (default: 10)",
+    )
+    p.add_argument(
+        "--content-weight", type=float, default=5.0, help="content weight (default: 5)"
+    )
+    p.add_argument(
+        "--style-weight", type=float, default=100.0, help="style weight (default: 100)"
+    )
+    p.add_argument(
+        "--tv-weight",
+        type=float,
+        default=100.0,
+        help="total-variation smoothing weight, 0 = off (default: 100)",
+    )
+    p.add_argument(
+        "--style-layer-weights",
+        type=comma_list(float, "numbers"),
+        help="comma-separated weight per style layer (default: 1 each)",
+    )
+    p.add_argument(
+        "--content-layers",
+        type=comma_list(str, "names"),
+        default=["relu4_2"],
+        help="comma-separated VGG19 taps for content (default: relu4_2)",
+    )
+    p.add_argument(
+        "--style-layers",
+        type=comma_list(str, "names"),
+        default=["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"],
+        help="comma-separated VGG19 taps for style "
+        "(default: relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)",
+    )
+    p.add_argument(
+        "--init",
+        default="content",
+        metavar="{content,noise,style,PATH}",
+        help="starting image: the content, uniform noise, the (first) style, or "
+        "an image file (default: content)",
+    )
+    p.add_argument(
+        "--preserve-colors",
+        action="store_true",
+        help="luminance-only transfer: keep the content's colours (default: off)",
+    )
+    p.add_argument(
+        "--color-transfer",
+        choices=["none", "histogram"],
+        default="none",
+        help="recolour the style image(s) to the content's palette before "
+        "optimizing (default: none)",
+    )
+    p.add_argument(
+        "--style-scale",
+        type=float,
+        default=1.0,
+        help="size of the style image relative to the output (default: 1.0)",
+    )
+    p.add_argument(
+        "--style-blend-weights",
+        type=comma_list(float, "numbers"),
+        help="comma-separated weight per STYLE (default: equal)",
+    )
+    p.add_argument(
+        "--pooling",
+        choices=["max", "avg"],
+        default="max",
+        help="VGG19 pooling; the paper prefers avg (default: max)",
+    )
+    p.add_argument(
+        "--save-every",
+        type=int,
+        metavar="N",
+        help="also write OUT_<iteration> every N iterations (default: never)",
+    )
+    p.add_argument(
+        "--vgg-weights",
+        default="imagenet",
+        metavar="{imagenet,none,PATH}",
+        help="VGG19 weights: ImageNet (downloaded by Keras), none = random "
+        "(testing only), or a VGG19 notop weights file (default: imagenet)",
+    )
+    p.add_argument("--seed", type=int, help="seed of --init noise (default: random)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    import pathlib
+
+    from PIL import Image
+
+    output = pathlib.Path(args.output)
+    if output.suffix.lower() not in Image.registered_extensions():
+        raise ValueError(
+            "`--output` needs an image extension such as .png or .jpg. "
+            f"Received: --output={args.output}"
+        )
+    from keras_style.image import save_image
+    from keras_style.optimize import stylize_optimize
+
+    save_path = None
+    if args.save_every:
+        save_path = output.with_name(f"{output.stem}_{{iteration:04d}}{output.suffix}")
+    result = stylize_optimize(
+        args.content,
+        args.style if len(args.style) > 1 else args.style[0],
+        size=args.size,
+        scales=args.scales,
+        iterations=args.iterations,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        init=args.init,
+        content_weight=args.content_weight,
+        style_weight=args.style_weight,
+        tv_weight=args.tv_weight,
+        style_layer_weights=args.style_layer_weights,
+        content_layers=args.content_layers,
+        style_layers=args.style_layers,
+        style_blend_weights=args.style_blend_weights,
+        style_scale=args.style_scale,
+        preserve_colors=args.preserve_colors,
+        color_transfer=args.color_transfer,
+        pooling=args.pooling,
+        vgg_weights=args.vgg_weights,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+        save_every=args.save_every,
+        save_path=save_path,
+    )
+    save_image(result.image, output)
+    print(f"wrote {output}")
+    return 0

@@ -1,0 +1,99 @@
+"""`keras-style stylize`: apply a pretrained style to images or folders.
+
+`add_parser` registers the sub-command; `run` pairs each input with its
+destination (a file, or a folder for several inputs or a folder input), loads
+the style from the zoo, the Hub or a preset directory, and stylizes. The
+exit code is 1 when images in a folder were skipped.
+"""
+
+from keras_style.cli.arguments import positive_int
+
+
+def _stylize_outputs(inputs, output):
+    """Pairs each input with its destination: `[(src, dst, is_dir), ...]`."""
+    import pathlib
+
+    inputs = [pathlib.Path(p) for p in inputs]
+    output = pathlib.Path(output)
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"Input not found. Received: INPUT={missing[0]!r}")
+    if len(inputs) == 1 and inputs[0].is_dir():
+        return [(inputs[0], output, True)]
+    if len(inputs) == 1 and not (output.is_dir() or str(output).endswith(("/", "\\"))):
+        return [(inputs[0], output, False)]
+    if output.exists() and not output.is_dir():
+        raise ValueError(
+            "With several inputs or a folder, -o must be a folder. "
+            f"Received: output={str(output)!r}"
+        )
+    names = [p.name for p in inputs]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"Inputs would overwrite each other in {output}: duplicate names. "
+            f"Received: INPUT={[str(p) for p in inputs]}"
+        )
+    return [(p, output / p.name, p.is_dir()) for p in inputs]
+
+
+def run(args):
+    from keras_style import zoo
+    from keras_style.image import save_image
+
+    pairs = _stylize_outputs(args.inputs, args.output)
+    stylizer = zoo.load(args.style, revision=args.revision, cache_dir=args.cache_dir)
+    options = dict(
+        strength=args.strength,
+        preserve_colors=args.preserve_colors,
+        max_size=args.max_size,
+        tile_size=args.tile_size,
+        tile_overlap=args.tile_overlap,
+        batch_size=args.batch_size,
+    )
+    skipped = 0
+    for src, dst, is_dir in pairs:
+        if is_dir:
+            result = stylizer.stylize_folder(
+                src, dst, verbose=0 if args.quiet else 1, **options
+            )
+            skipped += len(result.skipped)
+            written = len(result.written)
+            print(f"{src} -> {dst}: {written} written, {len(result.skipped)} skipped")
+        else:
+            save_image(stylizer.stylize(src, **options), dst)
+            if not args.quiet:
+                print(f"{src} -> {dst}")
+    return 1 if skipped else 0
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "stylize",
+        help="apply a pretrained style to images or folders",
+        description="Stylize images with a zoo style, a Hub preset or a preset folder.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image file(s) or folder")
+    p.add_argument(
+        "-s",
+        "--style",
+        required=True,
+        help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a preset dir",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output file, or folder for several inputs",
+    )
+    p.add_argument("--strength", type=float, default=1.0, help="0..1 (default 1)")
+    p.add_argument("--preserve-colors", action="store_true", help="keep photo colours")
+    p.add_argument("--max-size", type=positive_int, help="stylize at most this size")
+    p.add_argument(
+        "--tile-size", type=positive_int, help="tile images larger than this"
+    )
+    p.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
+    p.add_argument("--batch-size", type=positive_int, default=4)
+    p.add_argument("--revision", help="Hub revision for hf:// styles")
+    p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=run)

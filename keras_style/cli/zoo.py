@@ -1,0 +1,45 @@
+"""`keras-style zoo list` and `keras-style zoo download`: the pretrained styles.
+
+`add_parser` registers the `zoo` sub-command and its two sub-sub-commands;
+`run_list` prints the styles with their source and licences, `run_download`
+fetches one style into the cache and prints its path.
+"""
+
+
+def run_list(args):
+    from keras_style import zoo
+
+    entries = [zoo.get_style(name) for name in zoo.available()]
+    for e in entries:
+        where = f"hf://{e.repo_id}@{e.revision[:12]}" if e.published else "upstream"
+        print(f"{e.name:<14} {e.title} ({e.artist}, {e.year})  [{where}]")
+    for licence in sorted({e.licence for e in entries}):
+        print(f"Licence: {licence}")
+    return 0
+
+
+def run_download(args):
+    from keras_style import zoo
+
+    path = zoo.download(
+        args.style,
+        revision=args.revision,
+        cache_dir=args.cache_dir,
+        force_download=args.force,
+    )
+    print(path)
+    return 0
+
+
+def add_parser(subparsers):
+    z = subparsers.add_parser("zoo", help="list or download pretrained styles")
+    zsub = z.add_subparsers(dest="zoo_command", metavar="ZOO_COMMAND", required=True)
+    zsub.add_parser("list", help="list the available styles").set_defaults(
+        func=run_list
+    )
+    d = zsub.add_parser("download", help="fetch a style into the cache")
+    d.add_argument("style", metavar="NAME", help="zoo name or hf://owner/repo[@rev]")
+    d.add_argument("--revision")
+    d.add_argument("--cache-dir")
+    d.add_argument("--force", action="store_true", help="download even if cached")
+    d.set_defaults(func=run_download)
