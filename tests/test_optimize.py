@@ -128,6 +128,43 @@ def test_value_and_grad_match_numpy_reference():
         assert abs(grad[index] - numeric) <= 2e-3 * scale, (index, grad[index], numeric)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's hand-made path"
+)
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_tensorflow_fast_path_matches_autodiff(pooling):
+    """The flipped-kernel, Winograd (512 channels) and pooling gradients of
+    the TensorFlow path equal plain autodiff through the Keras model, on odd
+    sizes through every block."""
+    import tensorflow as tf
+
+    from keras_style.features import vgg_feature_extractor
+    from keras_style.losses import PerceptualLoss
+
+    keras.utils.set_random_seed(0)
+    # Only deep taps, so that every layer's gradient shapes the result.
+    model = vgg_feature_extractor(["relu4_2", "relu5_1"], weights=None, pooling=pooling)
+    loss = PerceptualLoss(["relu4_2"], ["relu5_1"], 1.0, 1e3)
+    rng = np.random.default_rng(0)
+    image, content, style = (
+        tf.constant(rng.uniform(0, 255, (1, 37, 34, 3)).astype("float32"))
+        for _ in range(3)
+    )
+    targets = {"relu4_2": model(content)["relu4_2"]}
+    grams = loss.style_targets(model(style))
+    total, _, grad = compile_value_and_grad(model, loss, use_tv=False)(
+        image, targets, grams
+    )
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        expected_total, _ = loss(model(image), targets, grams)
+    expected = tape.gradient(expected_total, image).numpy()
+    np.testing.assert_allclose(float(total), float(expected_total), rtol=1e-4)
+    np.testing.assert_allclose(
+        grad.numpy(), expected, rtol=0, atol=1e-3 * np.abs(expected).max()
+    )
+
+
 # --- optimizers -------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from keras_style import image as image_lib
 from keras_style.features import vgg_feature_extractor, vgg_layer_names
 from keras_style.losses import PerceptualLoss
 from keras_style.optimize import arguments
-from keras_style.optimize.gradients import compile_value_and_grad
+from keras_style.optimize.gradients import compile_value_and_grad, feature_function
 from keras_style.optimize.minimizers import (
     minimize_first_order,
     minimize_lbfgs,
@@ -145,6 +145,7 @@ class GatysStyleTransfer:
                 f"`vgg_weights` could not be loaded as {network.upper()} weights "
                 f"({e}). Received: vgg_weights={self.vgg_weights!r}"
             ) from None
+        self._features = feature_function(self.extractor)
         self._value_and_grad = compile_value_and_grad(
             self.extractor, self.loss, use_tv=self.loss.tv_weight > 0
         )
@@ -311,13 +312,13 @@ class GatysStyleTransfer:
 
     def _targets(self, content, styles, blend):
         """Content features and blended style Grams, computed once per scale."""
-        content_features = self.extractor(ops.convert_to_tensor(content[None]))
+        content_features = self._features(ops.convert_to_tensor(content[None]))
         content_targets = {
             k: ops.stop_gradient(content_features[k]) for k in self.content_layers
         }
         grams = None
         for weight, style in zip(blend, styles):
-            features = self.extractor(ops.convert_to_tensor(style[None]))
+            features = self._features(ops.convert_to_tensor(style[None]))
             g = self.loss.style_targets(features)
             if grams is None:
                 grams = {k: v * weight for k, v in g.items()}
