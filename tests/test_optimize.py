@@ -7,6 +7,7 @@ and one image size, so each backend compiles the gradient function once.
 import keras
 import numpy as np
 import pytest
+from keras import ops
 from PIL import Image
 
 from keras_style import image as image_lib
@@ -129,17 +130,17 @@ def test_value_and_grad_match_numpy_reference():
 
 
 @pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="TensorFlow's hand-made path"
+    keras.backend.backend() == "jax", reason="JAX runs the Keras model itself"
 )
 @pytest.mark.parametrize("pooling", ["max", "avg"])
-def test_tensorflow_fast_path_matches_autodiff(pooling):
-    """The flipped-kernel, Winograd (512 channels) and pooling gradients of
-    the TensorFlow path equal plain autodiff through the Keras model, on odd
-    sizes through every block."""
-    import tensorflow as tf
-
+def test_hand_written_vgg_forward_matches_keras_model(pooling, monkeypatch):
+    """The hand-written VGG pass of TensorFlow (flipped-kernel input
+    gradients, Winograd at 512 channels, 2x2 pool gradients) and PyTorch
+    (channels-last functional calls) gives the loss and gradient of autodiff
+    through the Keras model, on odd sizes through every block."""
     from keras_style.features import vgg_feature_extractor
     from keras_style.losses import PerceptualLoss
+    from keras_style.optimize import vgg_forward
 
     keras.utils.set_random_seed(0)
     # Only deep taps, so that every layer's gradient shapes the result.
@@ -147,22 +148,33 @@ def test_tensorflow_fast_path_matches_autodiff(pooling):
     loss = PerceptualLoss(["relu4_2"], ["relu5_1"], 1.0, 1e3)
     rng = np.random.default_rng(0)
     image, content, style = (
-        tf.constant(rng.uniform(0, 255, (1, 37, 34, 3)).astype("float32"))
+        ops.convert_to_tensor(rng.uniform(0, 255, (1, 37, 34, 3)).astype("float32"))
         for _ in range(3)
     )
     targets = {"relu4_2": model(content)["relu4_2"]}
     grams = loss.style_targets(model(style))
-    total, _, grad = compile_value_and_grad(model, loss, use_tv=False)(
-        image, targets, grams
-    )
-    with tf.GradientTape() as tape:
-        tape.watch(image)
-        expected_total, _ = loss(model(image), targets, grams)
-    expected = tape.gradient(expected_total, image).numpy()
+    assert vgg_forward.vgg_chain(model) is not None
+    fast = compile_value_and_grad(model, loss, use_tv=False)
+    monkeypatch.setattr(vgg_forward, "vgg_chain", lambda model: None)
+    keras_model = compile_value_and_grad(model, loss, use_tv=False)
+
+    total, _, grad = fast(image, targets, grams)
+    expected_total, _, expected = keras_model(image, targets, grams)
+    grad, expected = ops.convert_to_numpy(grad), ops.convert_to_numpy(expected)
+    assert np.abs(expected).max() > 0
     np.testing.assert_allclose(float(total), float(expected_total), rtol=1e-4)
     np.testing.assert_allclose(
-        grad.numpy(), expected, rtol=0, atol=1e-3 * np.abs(expected).max()
+        grad, expected, rtol=0, atol=1e-3 * np.abs(expected).max()
     )
+
+
+def test_vgg_chain_rejects_other_models():
+    from keras_style.optimize import vgg_forward
+
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="valid", activation="relu")(inputs)
+    model = keras.Model(inputs, {"relu1_1": x})
+    assert vgg_forward.vgg_chain(model) is None
 
 
 # --- optimizers -------------------------------------------------------------
