@@ -129,15 +129,11 @@ def test_value_and_grad_match_numpy_reference():
         assert abs(grad[index] - numeric) <= 2e-3 * scale, (index, grad[index], numeric)
 
 
-@pytest.mark.skipif(
-    keras.backend.backend() == "jax", reason="JAX runs the Keras model itself"
-)
 @pytest.mark.parametrize("pooling", ["max", "avg"])
 def test_hand_written_vgg_forward_matches_keras_model(pooling, monkeypatch):
-    """The hand-written VGG pass of TensorFlow (flipped-kernel input
-    gradients, Winograd at 512 channels, 2x2 pool gradients) and PyTorch
-    (channels-last functional calls) gives the loss and gradient of autodiff
-    through the Keras model, on odd sizes through every block."""
+    """The hand-written VGG pass of each backend (vgg_forward.py) gives the
+    loss and gradient of autodiff through the Keras model, on odd sizes
+    through every block."""
     from keras_style.features import vgg_feature_extractor
     from keras_style.losses import PerceptualLoss
     from keras_style.optimize import vgg_forward

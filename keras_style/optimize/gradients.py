@@ -60,6 +60,10 @@ def feature_function(model):
         forward = vgg_forward.tensorflow_vgg_forward(model)
     elif backend == "torch":
         forward = vgg_forward.torch_vgg_forward(model)
+    elif backend == "jax":
+        jax_forward = _jax_forward(model)
+        weights = [v.value for v in model.non_trainable_variables]
+        return lambda image: jax_forward(image, weights)
     return forward or (lambda image: model(image, training=False))
 
 
@@ -88,13 +92,13 @@ def _tensorflow_value_and_grad(model, loss_fn):
 def _jax_value_and_grad(model, loss_fn):
     import jax
 
+    forward = _jax_forward(model)
     # The frozen weights are jit arguments (not baked-in constants), so XLA
-    # compiles quickly and one compiled function serves every image size.
+    # compiles quickly.
     weights = [v.value for v in model.non_trainable_variables]
-    trainable = [v.value for v in model.trainable_variables]
 
     def value(image, weights, content_targets, style_grams):
-        features, _ = model.stateless_call(trainable, weights, image, training=False)
+        features = forward(image, weights)
         return loss_fn(features, image, content_targets, style_grams)
 
     value_and_grad = jax.jit(jax.value_and_grad(value, has_aux=True))
@@ -106,6 +110,20 @@ def _jax_value_and_grad(model, loss_fn):
         return total, parts, grad
 
     return f
+
+
+def _jax_forward(model):
+    """`forward(image, non-trainable weights) -> features` for JAX."""
+    forward = vgg_forward.jax_vgg_forward(model)
+    if forward is not None:
+        return forward
+    trainable = [v.value for v in model.trainable_variables]
+
+    def stateless_forward(image, weights):
+        features, _ = model.stateless_call(trainable, weights, image, training=False)
+        return features
+
+    return stateless_forward
 
 
 def _torch_value_and_grad(model, loss_fn):
