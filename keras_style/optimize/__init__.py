@@ -4,6 +4,9 @@
   points (multi-scale, colour control, style blending).
 - `gradients.py`: the loss and its gradient with respect to the image,
   compiled once per backend.
+- `vgg_forward.py`: hand-written VGG passes per backend, faster than the
+  Keras model for this step; `winograd.py`: the 3x3 convolution they use for
+  512-channel layers on TensorFlow.
 - `minimizers.py`: L-BFGS, SciPy's L-BFGS-B and Keras optimizers on pixels.
 - `progress.py`: progress bar, loss history, snapshots and the user callback.
 - `arguments.py`: argument checks with clear errors.

@@ -61,8 +61,7 @@ def feature_function(model):
     elif backend == "torch":
         forward = vgg_forward.torch_vgg_forward(model)
     elif backend == "jax":
-        jax_forward = _jax_forward(model)
-        weights = [v.value for v in model.non_trainable_variables]
+        jax_forward, weights = _jax_forward(model)
         return lambda image: jax_forward(image, weights)
     return forward or (lambda image: model(image, training=False))
 
@@ -92,10 +91,9 @@ def _tensorflow_value_and_grad(model, loss_fn):
 def _jax_value_and_grad(model, loss_fn):
     import jax
 
-    forward = _jax_forward(model)
     # The frozen weights are jit arguments (not baked-in constants), so XLA
     # compiles quickly.
-    weights = [v.value for v in model.non_trainable_variables]
+    forward, weights = _jax_forward(model)
 
     def value(image, weights, content_targets, style_grams):
         features = forward(image, weights)
@@ -113,17 +111,17 @@ def _jax_value_and_grad(model, loss_fn):
 
 
 def _jax_forward(model):
-    """`forward(image, non-trainable weights) -> features` for JAX."""
-    forward = vgg_forward.jax_vgg_forward(model)
-    if forward is not None:
-        return forward
+    """`(forward, weights)`, `forward(image, weights) -> features`, for JAX."""
+    fast = vgg_forward.jax_vgg_forward(model)
+    if fast is not None:
+        return fast
     trainable = [v.value for v in model.trainable_variables]
 
     def stateless_forward(image, weights):
         features, _ = model.stateless_call(trainable, weights, image, training=False)
         return features
 
-    return stateless_forward
+    return stateless_forward, [v.value for v in model.non_trainable_variables]
 
 
 def _torch_value_and_grad(model, loss_fn):

@@ -8,13 +8,15 @@ computed with kernels (or gradients) that measured faster for the step; or
 Measurements: 2-core CPU, random VGG19, one value-and-gradient step at 256 px.
 """
 
+import functools
+
 import keras
 
 from keras_style.features import CaffePreprocessing
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
-# Winograd F(2x2, 3x3) on TensorFlow (see winograd.py for the measurements).
+# Winograd F(2x2, 3x3) on TensorFlow and JAX (measurements in winograd.py).
 WINOGRAD_MIN_CHANNELS = 512
 
 
@@ -84,7 +86,7 @@ def tensorflow_vgg_forward(model):
         return conv_relu
 
     conv_relu = with_input_gradient(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
-    winograd_conv_relu = with_input_gradient(winograd_conv3x3)
+    winograd_conv_relu = with_input_gradient(_xla_winograd_conv3x3())
 
     def upsample(dy, x):
         """`dy` repeated 2x2, zero-padded to the shape of `x` (odd sides)."""
@@ -171,23 +173,29 @@ def torch_vgg_forward(model):
 
 
 def jax_vgg_forward(model):
-    """The VGG chain with a cheap 2x2 max-pool gradient, for JAX.
+    """The VGG chain with Winograd 512-channel convolutions and a cheap 2x2
+    max-pool gradient, for JAX.
 
-    XLA's CPU gradient of a max pool (select-and-scatter) took 77 ms at
-    256x256x64, 18x its forward pass; the output gradient repeated 2x2 and
-    masked where the input equals its window's maximum takes 3 ms. Returns
-    `forward(image, weights)`, `weights` being the values of
-    `model.non_trainable_variables`, so that they can be jit arguments
-    rather than 80 MB of constants folded at every compile.
+    - Winograd (`winograd.py`): 0.7x the time of XLA's convolution at
+      32x32x512, when the kernel transform is done once here (inside the
+      step it costs more than the convolution). It is autodiffed as is: the
+      gradient of a linear map computed this way is its transpose, with the
+      same saving.
+    - XLA's CPU gradient of a max pool (select-and-scatter) took 77 ms at
+      256x256x64, 18x its forward pass; the output gradient repeated 2x2 and
+      masked where the input equals its window's maximum takes 3 ms.
+
+    Returns `(forward, weights)`, `forward(image, weights) -> features`, so
+    that the weights can be jit arguments rather than 80 MB of constants
+    folded at every compile; or `None`.
     """
     import jax
     import jax.numpy as jnp
     from jax import lax
 
     chain = vgg_chain(model)
-    if chain is None or model.trainable_variables:
+    if chain is None:
         return None
-    position = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
     window = ((1, 2, 2, 1), (1, 2, 2, 1), "VALID")
 
     def conv_relu(x, kernel, bias):
@@ -196,6 +204,9 @@ def jax_vgg_forward(model):
             x, kernel, (1, 1), "SAME", dimension_numbers=dimensions
         )
         return jax.nn.relu(y + bias)
+
+    def winograd_conv_relu(x, u, bias):
+        return jax.nn.relu(winograd_conv3x3(x, u) + bias)
 
     def upsample(dy, x):
         """`dy` repeated 2x2, zero-padded to the shape of `x` (odd sides)."""
@@ -221,13 +232,17 @@ def jax_vgg_forward(model):
     def avg_pool(x):
         return lax.reduce_window(x, 0.0, lax.add, *window) / 4
 
+    weights = []
     steps = []  # (function, indices of its weights, tap names)
     for kind, layer, taps in chain:
         if kind == "conv":
-            indices = (position.get(id(layer.kernel)), position.get(id(layer.bias)))
-            if None in indices:
-                return None
-            steps.append((conv_relu, indices, taps))
+            kernel, bias = layer.kernel.value, layer.bias.value
+            if min(kernel.shape[2:]) >= WINOGRAD_MIN_CHANNELS:
+                function, kernel = winograd_conv_relu, winograd_kernel(kernel)
+            else:
+                function = conv_relu
+            steps.append((function, (len(weights), len(weights) + 1), taps))
+            weights += [kernel, bias]
         else:
             function = {"max_pool": max_pool, "avg_pool": avg_pool}.get(kind, layer)
             steps.append((function, (), taps))
@@ -240,7 +255,16 @@ def jax_vgg_forward(model):
             ]
         )(image)
 
-    return forward
+    return forward, weights
+
+
+@functools.cache
+def _xla_winograd_conv3x3():
+    """`winograd_conv3x3` for TensorFlow, XLA-compiled: the transforms need
+    fusing. One function for the process, so compiled shapes are reused."""
+    import tensorflow as tf
+
+    return tf.function(winograd_conv3x3, jit_compile=True, reduce_retracing=True)
 
 
 def _run_steps(steps, output=lambda x: x):
