@@ -5,7 +5,10 @@ runs (`compare.py`) see as noise. Here both run in one process: after every
 keras-style iteration (through the public `GatysStyleTransfer.run`, L-BFGS or
 Adam), one step of the peer's own step function (taken from
 `../shared/bench/peer_torch.py`, same VGG19 taps, loss and optimizer) is
-timed, so both see the same machine state. Prints one JSON line with the
+timed, so both see the same machine state, with an untimed pause (`--gap`)
+between the two so neither starts while the other's idle threads still spin.
+(`OMP_WAIT_POLICY=PASSIVE` would avoid that too, but measured 5-10% slower
+for the peer, which flattered the ratio.) Prints one JSON line with the
 medians and their ratio (ours / peer; below 1 is faster).
 
     KERAS_BACKEND=tensorflow python benchmarks/interleaved.py --size 256 \
@@ -45,14 +48,16 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--peer", default=str(DEFAULT_PEER))
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.2,
+        help="idle seconds between the two timed steps (see below)",
+    )
     args = parser.parse_args(argv)
     if not pathlib.Path(args.peer).is_file():
         parser.error(f"peer script not found. Received: --peer={args.peer}")
 
-    # Idle OpenMP threads of torch otherwise spin for a while after each peer
-    # step, on the cores our next step needs (measured: +55 ms per step for
-    # us, the peer's own time unchanged).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import numpy as np
 
     from keras_style.optimize import GatysStyleTransfer
@@ -72,9 +77,14 @@ def main(argv=None):
         now = time.perf_counter()
         if last[0] is not None:
             ours.append(now - last[0])
+        # Idle worker threads of either library spin for a while after a
+        # step, on the cores the other one needs next (torch's OpenMP pool:
+        # +55 ms on our next step); an untimed pause lets them go to sleep.
+        time.sleep(args.gap)
         start = time.perf_counter()
         step()
         peer.append(time.perf_counter() - start)
+        time.sleep(args.gap)
         last[0] = time.perf_counter()
 
     result = gatys.run(

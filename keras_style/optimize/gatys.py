@@ -85,6 +85,9 @@ class GatysStyleTransfer:
 
     Example:
 
+    >>> rng = np.random.default_rng(0)
+    >>> content = rng.uniform(0, 255, (48, 64, 3))   # any RGB array or path
+    >>> style = rng.uniform(0, 255, (64, 64, 3))
     >>> gatys = GatysStyleTransfer(style_weight=1e3, vgg_weights=None)
     >>> result = gatys.run(content, style, size=64, iterations=5, verbose=0)
     >>> result.image.shape[-1], len(result.history)
