@@ -5,9 +5,8 @@ no Keras API outside `fit` (which differentiates trainable weights), so it is
 written once per backend here, compiled where that pays off. Measured on a
 2-core CPU against the plain PyTorch reference (../shared/bench/peer_torch.py,
 one VGG19 step at 256 px): treating the image as the only weight of a model
-trained with `fit` took 2.3x its time; these functions take 0.72-0.81x
-(TensorFlow; 0.77x at 512 px), ~1.05x (JAX) and ~1.2x (PyTorch through Keras
-layers); see benchmarks/README.md.
+trained with `fit` took 2.3x its time; these functions take 0.82-0.91x
+(TensorFlow), ~1.0x (JAX) and ~0.93x (PyTorch); see benchmarks/README.md.
 """
 
 import keras

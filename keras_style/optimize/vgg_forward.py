@@ -2,15 +2,18 @@
 
 `vgg_feature_extractor` builds a plain chain: preprocessing, then 3x3
 conv+ReLU layers and 2x2 poolings. Each function here walks that chain once
-and returns `forward(image) -> features`, the same values as the Keras model
-computed with kernels (or gradients) that measured faster for the step; or
-`None` when the model is anything else, and the Keras model is used instead.
-Measurements: 2-core CPU, random VGG19, one value-and-gradient step at 256 px.
+and returns `forward(image) -> features` (JAX: the weights as a second
+argument), the same values as the Keras model computed with kernels or
+gradients that measured faster for the step; or `None` when the model is
+anything else, and the Keras model is used instead. The weights are read
+when the function is built. Measurements: 2-core CPU, random VGG19, one
+value-and-gradient step at 256 px.
 """
 
 import functools
 
 import keras
+from keras import ops
 
 from keras_style.features import CaffePreprocessing
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
@@ -88,27 +91,14 @@ def tensorflow_vgg_forward(model):
     conv_relu = with_input_gradient(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
     winograd_conv_relu = with_input_gradient(_xla_winograd_conv3x3())
 
-    def upsample(dy, x):
-        """`dy` repeated 2x2, zero-padded to the shape of `x` (odd sides)."""
-        up = tf.repeat(tf.repeat(dy, 2, axis=1), 2, axis=2)
-        shape, up_shape = tf.shape(x), tf.shape(up)
-        pad = [[0, 0], [0, shape[1] - up_shape[1]], [0, shape[2] - up_shape[2]], [0, 0]]
-        return tf.pad(up, pad)
-
     @tf.custom_gradient
     def max_pool(x):
         y = tf.nn.max_pool2d(x, 2, 2, "VALID")
-
-        def grad(dy):
-            # To every maximum of its window; ties (other than the zeros the
-            # preceding ReLU's gradient discards) are measure-zero.
-            return tf.where(x >= upsample(y, x), upsample(dy, x), 0.0)
-
-        return y, grad
+        return y, lambda dy: _max_pool_gradient(x, y, dy)
 
     @tf.custom_gradient
     def avg_pool(x):
-        return tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda dy: upsample(dy / 4, x)
+        return tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda dy: _upsample(dy / 4, x)
 
     steps = []  # (function, extra arguments, tap names)
     for kind, layer, taps in chain:
@@ -208,12 +198,6 @@ def jax_vgg_forward(model):
     def winograd_conv_relu(x, u, bias):
         return jax.nn.relu(winograd_conv3x3(x, u) + bias)
 
-    def upsample(dy, x):
-        """`dy` repeated 2x2, zero-padded to the shape of `x` (odd sides)."""
-        up = jnp.repeat(jnp.repeat(dy, 2, axis=1), 2, axis=2)
-        rows, columns = x.shape[1] - up.shape[1], x.shape[2] - up.shape[2]
-        return jnp.pad(up, [(0, 0), (0, rows), (0, columns), (0, 0)])
-
     @jax.custom_vjp
     def max_pool(x):
         return lax.reduce_window(x, -jnp.inf, lax.max, *window)
@@ -223,9 +207,7 @@ def jax_vgg_forward(model):
         return y, (x, y)
 
     def max_pool_backward(residuals, dy):
-        x, y = residuals
-        # To every maximum of its window, as in the TensorFlow pass.
-        return (jnp.where(x >= upsample(y, x), upsample(dy, x), 0.0),)
+        return (_max_pool_gradient(*residuals, dy),)
 
     max_pool.defvjp(max_pool_forward, max_pool_backward)
 
@@ -256,6 +238,21 @@ def jax_vgg_forward(model):
         )(image)
 
     return forward, weights
+
+
+def _max_pool_gradient(x, y, dy):
+    """Input gradient of the 2x2 max pool `y` of `x`: `dy` to every maximum of
+    its window. Ties, other than the zeros whose gradient the preceding ReLU
+    discards, have measure zero."""
+    return ops.where(x >= _upsample(y, x), _upsample(dy, x), 0.0)
+
+
+def _upsample(y, x):
+    """`y` repeated 2x2, zero-padded to the shape of `x` (odd sides)."""
+    up = ops.repeat(ops.repeat(y, 2, axis=1), 2, axis=2)
+    rows = ops.shape(x)[1] - ops.shape(up)[1]
+    columns = ops.shape(x)[2] - ops.shape(up)[2]
+    return ops.pad(up, [[0, 0], [0, rows], [0, columns], [0, 0]])
 
 
 @functools.cache
