@@ -15,7 +15,7 @@ from keras_style import image as image_lib
 from keras_style.features import vgg_feature_extractor, vgg_layer_names
 from keras_style.losses import PerceptualLoss
 from keras_style.optimize import arguments
-from keras_style.optimize.gradients import compile_value_and_grad, feature_function
+from keras_style.optimize.gradients import compile_step
 from keras_style.optimize.minimizers import (
     minimize_first_order,
     minimize_lbfgs,
@@ -148,8 +148,7 @@ class GatysStyleTransfer:
                 f"`vgg_weights` could not be loaded as {network.upper()} weights "
                 f"({e}). Received: vgg_weights={self.vgg_weights!r}"
             ) from None
-        self._features = feature_function(self.extractor)
-        self._value_and_grad = compile_value_and_grad(
+        self._features, self._value_and_grad = compile_step(
             self.extractor, self.loss, use_tv=self.loss.tv_weight > 0
         )
 

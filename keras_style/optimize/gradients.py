@@ -26,43 +26,68 @@ def compile_value_and_grad(model, loss, use_tv=True):
         A function of a `(1, H, W, 3)` image tensor and the targets returning
         the weighted total loss, the dict of unweighted parts and the gradient
         of the total with respect to the image (same shape).
+
+    Example:
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses import PerceptualLoss
+    >>> model = vgg_feature_extractor(["relu1_1", "relu2_1"], weights=None)
+    >>> loss = PerceptualLoss(["relu2_1"], ["relu1_1"], 1.0, 1e3)
+    >>> image = keras.random.uniform((1, 32, 32, 3), maxval=255.0)
+    >>> features = model(image)
+    >>> targets = {"relu2_1": features["relu2_1"]}
+    >>> f = compile_value_and_grad(model, loss)
+    >>> total, parts, grad = f(image, targets, loss.style_targets(features))
+    >>> tuple(grad.shape), sorted(parts)
+    ((1, 32, 32, 3), ['content', 'style', 'tv'])
+    """
+    return compile_step(model, loss, use_tv)[1]
+
+
+def compile_step(model, loss, use_tv=True):
+    """`(features, value_and_grad)` built on one forward pass of `model`.
+
+    `value_and_grad` is `compile_value_and_grad`'s function; `features(image)
+    -> dict` is the forward pass it differentiates: the hand-written VGG pass
+    of `vgg_forward.py` where the model is the plain chain
+    `vgg_feature_extractor` builds, else the Keras model. Targets computed
+    with it come from the same kernels as the features of each step (with
+    `init="content"` the first content loss is exactly 0), and the kernels
+    the pass prepares, as large as the model's own, are made once.
+
+    Example:
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses import PerceptualLoss
+    >>> model = vgg_feature_extractor(["relu1_1", "relu2_1"], weights=None)
+    >>> loss = PerceptualLoss(["relu2_1"], ["relu1_1"], 1.0, 1e3)
+    >>> features, value_and_grad = compile_step(model, loss)
+    >>> sorted(features(keras.random.uniform((1, 32, 32, 3))))
+    ['relu1_1', 'relu2_1']
     """
 
     def loss_fn(features, image, content_targets, style_grams):
         return loss(features, content_targets, style_grams, image if use_tv else None)
 
     backend = keras.backend.backend()
-    if backend == "tensorflow":
-        return _tensorflow_value_and_grad(model, loss_fn)
     if backend == "jax":
-        return _jax_value_and_grad(model, loss_fn)
+        forward, weights = _jax_forward(model)
+        step = _jax_value_and_grad(forward, weights, loss_fn)
+        return (lambda image: forward(image, weights)), step
+    if backend == "tensorflow":
+        features = vgg_forward.tensorflow_vgg_forward(model) or _keras_forward(model)
+        return features, _tensorflow_value_and_grad(features, loss_fn)
     if backend == "torch":
-        return _torch_value_and_grad(model, loss_fn)
+        features = vgg_forward.torch_vgg_forward(model) or _keras_forward(model)
+        return features, _torch_value_and_grad(features, loss_fn)
     raise NotImplementedError(
         f"Gatys optimization needs the TensorFlow, JAX or PyTorch backend. "
         f"Received: backend={backend!r}"
     )
 
 
-def feature_function(model):
-    """`f(image) -> features`: the forward pass `compile_value_and_grad` uses.
-
-    The hand-written VGG pass of `vgg_forward.py` where the backend has one
-    and the model is the plain chain `vgg_feature_extractor` builds, else the
-    Keras model. Targets computed with it come from the same kernels as the
-    features of each step, so with `init="content"` the first content loss
-    is exactly 0.
-    """
-    backend = keras.backend.backend()
-    forward = None
-    if backend == "tensorflow":
-        forward = vgg_forward.tensorflow_vgg_forward(model)
-    elif backend == "torch":
-        forward = vgg_forward.torch_vgg_forward(model)
-    elif backend == "jax":
-        jax_forward, weights = _jax_forward(model)
-        return lambda image: jax_forward(image, weights)
-    return forward or (lambda image: model(image, training=False))
+def _keras_forward(model):
+    return lambda image: model(image, training=False)
 
 
 # XLA (jit_compile=True) measured no faster than graph mode here on CPU and
@@ -70,10 +95,8 @@ def feature_function(model):
 _TF_JIT_COMPILE = False
 
 
-def _tensorflow_value_and_grad(model, loss_fn):
+def _tensorflow_value_and_grad(forward, loss_fn):
     import tensorflow as tf
-
-    forward = feature_function(model)
 
     @tf.function(jit_compile=_TF_JIT_COMPILE, reduce_retracing=True)
     def f(image, content_targets, style_grams):
@@ -87,13 +110,11 @@ def _tensorflow_value_and_grad(model, loss_fn):
     return f
 
 
-def _jax_value_and_grad(model, loss_fn):
+def _jax_value_and_grad(forward, weights, loss_fn):
     import jax
 
     # The frozen weights are jit arguments (not baked-in constants), so XLA
     # compiles quickly.
-    forward, weights = _jax_forward(model)
-
     def value(image, weights, content_targets, style_grams):
         features = forward(image, weights)
         return loss_fn(features, image, content_targets, style_grams)
@@ -123,10 +144,8 @@ def _jax_forward(model):
     return stateless_forward, [v.value for v in model.non_trainable_variables]
 
 
-def _torch_value_and_grad(model, loss_fn):
+def _torch_value_and_grad(forward, loss_fn):
     import torch
-
-    forward = feature_function(model)
 
     # Plain eager autograd: torch.compile takes minutes to compile VGG19 on a
     # CPU for a few percent at best.
