@@ -29,6 +29,13 @@ def vgg_chain(model):
     `kind` is one of "preprocess", "conv" (3x3 "same" conv + bias + ReLU),
     "max_pool" or "avg_pool" (2x2, stride 2, "valid"); the tap names are the
     feature keys read from that layer's output.
+
+    Example:
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> model = vgg_feature_extractor(["relu1_2"], weights=None)
+    >>> [(kind, taps) for kind, _, taps in vgg_chain(model)]
+    [('preprocess', ()), ('conv', ()), ('conv', ('relu1_2',))]
     """
     taps = {}
     for tap, tensor in model.output.items():
@@ -66,6 +73,14 @@ def tensorflow_vgg_forward(model):
       where the input equals its window's maximum (5 ms).
     Together: 0.67x the step time of autodiff through the Keras model
     (0.77 s against 1.15 s, same process).
+
+    Example (on the TensorFlow backend):
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> model = vgg_feature_extractor(["relu2_1"], weights=None)
+    >>> forward = tensorflow_vgg_forward(model)
+    >>> tuple(forward(keras.random.uniform((1, 32, 32, 3)))["relu2_1"].shape)
+    (1, 16, 16, 128)
     """
     import tensorflow as tf
 
@@ -129,6 +144,14 @@ def torch_vgg_forward(model):
     output back; here the image is viewed as NCHW once (NHWC memory, which
     PyTorch's CPU convolutions take as `channels_last` without a copy) and the
     taps are viewed back, for 0.74x the step time of the Keras model.
+
+    Example (on the PyTorch backend):
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> model = vgg_feature_extractor(["relu2_1"], weights=None)
+    >>> forward = torch_vgg_forward(model)
+    >>> tuple(forward(keras.random.uniform((1, 32, 32, 3)))["relu2_1"].shape)
+    (1, 16, 16, 128)
     """
     import torch
     import torch.nn.functional as F
@@ -178,6 +201,14 @@ def jax_vgg_forward(model):
     Returns `(forward, weights)`, `forward(image, weights) -> features`, so
     that the weights can be jit arguments rather than 80 MB of constants
     folded at every compile; or `None`.
+
+    Example (on the JAX backend):
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> model = vgg_feature_extractor(["relu2_1"], weights=None)
+    >>> forward, weights = jax_vgg_forward(model)
+    >>> tuple(forward(keras.random.uniform((1, 32, 32, 3)), weights)["relu2_1"].shape)
+    (1, 16, 16, 128)
     """
     import jax
     import jax.numpy as jnp

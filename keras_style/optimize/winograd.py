@@ -26,7 +26,13 @@ _G = np.array(
 
 
 def winograd_kernel(kernel):
-    """`(3, 3, C, K)` kernel -> `(16, C, K)` transformed kernel `G g G^T`."""
+    """`(3, 3, C, K)` kernel -> `(16, C, K)` transformed kernel `G g G^T`.
+
+    Example:
+
+    >>> tuple(winograd_kernel(np.ones((3, 3, 4, 5), "float32")).shape)
+    (16, 4, 5)
+    """
     kernel = ops.convert_to_tensor(kernel, "float32")
     u = ops.einsum("ai,ijck,bj->abck", _G, kernel, _G)
     return ops.reshape(u, (16, kernel.shape[2], kernel.shape[3]))
@@ -34,7 +40,17 @@ def winograd_kernel(kernel):
 
 def winograd_conv3x3(x, u):
     """The stride-1 "same" convolution of NHWC `x` with the 3x3 kernel whose
-    transform is `u = winograd_kernel(kernel)`."""
+    transform is `u = winograd_kernel(kernel)`.
+
+    Example:
+
+    >>> x = np.random.default_rng(0).normal(size=(1, 7, 6, 4)).astype("float32")
+    >>> kernel = np.random.default_rng(1).normal(size=(3, 3, 4, 5)).astype("float32")
+    >>> y = winograd_conv3x3(x, winograd_kernel(kernel))
+    >>> expected = ops.conv(x, kernel, padding="same")
+    >>> bool(np.allclose(y, expected, atol=1e-4))
+    True
+    """
     batch, height, width, channels = ops.shape(x)
     filters = u.shape[2]
     # "same" padding, plus one zero row/column when the side is odd (the
