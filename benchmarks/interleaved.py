@@ -58,17 +58,10 @@ def main(argv=None):
     if not pathlib.Path(args.peer).is_file():
         parser.error(f"peer script not found. Received: --peer={args.peer}")
 
-    import numpy as np
-
-    from keras_style.optimize import GatysStyleTransfer
+    from run import peer_gatys_problem  # benchmarks/run.py
 
     step = peer_step(args.peer, args.optimizer, args.size)
-    rng = np.random.default_rng(0)
-    content = rng.uniform(0, 255, (args.size, args.size, 3)).astype("float32")
-    style = rng.uniform(0, 255, (args.size, args.size, 3)).astype("float32")
-    gatys = GatysStyleTransfer(  # the peer's loss: content 1, style 1e3, no TV
-        content_weight=1.0, style_weight=1e3, tv_weight=0.0, vgg_weights=None
-    )
+    gatys, content, style = peer_gatys_problem(args.size)
     ours, peer = [], []
     last = [None]
 

@@ -42,23 +42,34 @@ def timeit(fn, iterations, warmup=3):
 # === gatys ==================================================================
 
 
+def peer_gatys_problem(size):
+    """The peer's Gatys problem: random VGG19 weights, random `size`-px square
+    content and style images, content weight 1, style 1e3, no total
+    variation. Returns `(GatysStyleTransfer, content, style)`."""
+    import numpy as np
+
+    from keras_style.optimize import GatysStyleTransfer
+
+    rng = np.random.default_rng(0)
+    content = rng.uniform(0, 255, (size, size, 3)).astype("float32")
+    style = rng.uniform(0, 255, (size, size, 3)).astype("float32")
+    gatys = GatysStyleTransfer(
+        content_weight=1.0, style_weight=1e3, tv_weight=0.0, vgg_weights=None
+    )
+    return gatys, content, style
+
+
 def bench_gatys(args, warmup=3):
     """Gatys step time (as the peer: VGG19, random weights, random images) and
     the wall time of a full 512 px run through the public API."""
     import numpy as np
 
-    from keras_style.optimize import GatysStyleTransfer, stylize_optimize
+    from keras_style.optimize import stylize_optimize
 
     if args.precision != "fp32":
         raise SystemExit("gatys: only --precision fp32 is implemented")
-    rng = np.random.default_rng(0)
     size, n = args.size, args.iterations
-    content = rng.uniform(0, 255, (size, size, 3)).astype("float32")
-    style = rng.uniform(0, 255, (size, size, 3)).astype("float32")
-    # The peer's loss: content 1, style 1e3, no total variation.
-    gatys = GatysStyleTransfer(
-        content_weight=1.0, style_weight=1e3, tv_weight=0.0, vgg_weights=None
-    )
+    gatys, content, style = peer_gatys_problem(size)
     stamps = []
     result = gatys.run(
         content,
@@ -85,6 +96,7 @@ def bench_gatys(args, warmup=3):
     )
 
     run_size = 512
+    rng = np.random.default_rng(1)
     content = rng.uniform(0, 255, (run_size, run_size, 3)).astype("float32")
     style = rng.uniform(0, 255, (run_size, run_size, 3)).astype("float32")
     start = time.perf_counter()
