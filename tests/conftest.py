@@ -41,3 +41,21 @@ def _fresh_keras_state():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def vgg19_imagenet_weights(shared_data, tmp_path_factory):
+    """A Keras weights file of the real ImageNet VGG19 (built once per session
+    from `weights/vgg19-imagenet-uint8/`); skips when the data is absent."""
+    folder = shared_data / "weights" / "vgg19-imagenet-uint8"
+    script = folder / "build_keras_weights.py"
+    if not (script.is_file() and (folder / "vgg19_notop_uint8.npz").is_file()):
+        pytest.skip(f"real VGG19 weights not found in {folder}")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_vgg19_weights", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("vgg19") / "vgg19_imagenet.weights.h5"
+    module.main(str(out))
+    return out
