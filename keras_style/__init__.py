@@ -3,19 +3,46 @@
 - `keras_style.zoo.load("wave").stylize("photo.jpg")`: pretrained styles.
 - `keras_style.TransformNet`: train your own style with `model.fit`.
 - `keras_style.optimize.stylize_optimize`: Gatys et al. optimization.
+
+The public names below are imported on first use (PEP 562), so importing
+the package, or its command line for `--help`, does not import Keras and the
+backend framework.
 """
 
-from keras_style import callbacks as callbacks
-from keras_style import convert as convert
-from keras_style import data as data
-from keras_style import features as features
-from keras_style import image as image
-from keras_style import layers as layers
-from keras_style import losses as losses
-from keras_style import optimize as optimize
-from keras_style import zoo as zoo
-from keras_style.optimize import GatysStyleTransfer as GatysStyleTransfer
-from keras_style.optimize import stylize_optimize as stylize_optimize
-from keras_style.stylizer import Stylizer as Stylizer
-from keras_style.transform_net import TransformNet as TransformNet
+import importlib
+
 from keras_style.version import __version__ as __version__
+
+# Public name -> (module, attribute); attribute None means the module itself.
+_LAZY = {
+    "callbacks": ("keras_style.callbacks", None),
+    "convert": ("keras_style.convert", None),
+    "data": ("keras_style.data", None),
+    "features": ("keras_style.features", None),
+    "image": ("keras_style.image", None),
+    "layers": ("keras_style.layers", None),
+    "losses": ("keras_style.losses", None),
+    "optimize": ("keras_style.optimize", None),
+    "zoo": ("keras_style.zoo", None),
+    "GatysStyleTransfer": ("keras_style.optimize", "GatysStyleTransfer"),
+    "stylize_optimize": ("keras_style.optimize", "stylize_optimize"),
+    "Stylizer": ("keras_style.stylizer", "Stylizer"),
+    "TransformNet": ("keras_style.transform_net", "TransformNet"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'keras_style' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    value = importlib.import_module(module_name)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
