@@ -25,6 +25,7 @@ from keras_style.image import (
     to_pil,
     transfer_luminance,
 )
+from keras_style.progbar import Progbar
 from keras_style.transform_net import METADATA_FILE, TransformNet
 
 # Above this many pixels an image is tiled unless `tile_size` says otherwise:
@@ -291,8 +292,9 @@ class Stylizer:
             input_dir: folder searched recursively for images.
             output_dir: destination folder (created; must differ from
                 `input_dir`).
-            verbose: 1 shows a `keras.utils.Progbar` and lists skipped files
-                on stderr; 0 is silent.
+            verbose: 1 shows a progress bar and lists skipped files on
+                stderr; 2 prints plain progress lines instead of the bar (for
+                logs: one every few seconds and one at the end); 0 is silent.
             **kwargs: forwarded to `stylize` (`strength`, `tile_size`, ...).
 
         Returns:
@@ -313,7 +315,7 @@ class Stylizer:
                 "`output_dir` must differ from `input_dir` (outputs keep the input "
                 f"file names). Received: output_dir={str(output_dir)!r}"
             )
-        progbar = keras.utils.Progbar(len(files), verbose=verbose, unit_name="image")
+        progbar = Progbar(len(files), verbose=verbose, unit_name="image")
         written, skipped = [], {}
         for i, path in enumerate(files):
             target = output_dir / path.relative_to(input_dir)

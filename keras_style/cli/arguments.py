@@ -1,12 +1,15 @@
 """Shared argparse helpers of the `keras-style` sub-commands.
 
 Small `type=` callables that turn an option's text into a checked value and
-raise `argparse.ArgumentTypeError` with a one-line message otherwise. They are
-pure standard library, so every sub-command module can use them without
-slowing down `--help`.
+raise `argparse.ArgumentTypeError` with a one-line message otherwise, and the
+output options every sub-command shares (`add_output_options`: `--quiet`,
+`--verbose`; `progress_verbosity`: a bar on a terminal, plain lines in a
+file). They only use the standard library at import, so every sub-command
+module can use them without slowing down `--help`.
 """
 
 import argparse
+import sys
 
 
 def comma_list(kind, what):
@@ -31,3 +34,53 @@ def positive_int(text):
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+def add_output_options(parser):
+    """Adds `-q/--quiet` and `--verbose` to a sub-command's parser.
+
+    `--quiet` hides progress and informational lines (never errors);
+    `--verbose` lets the backend framework's own log lines through (they are
+    hidden by default, see `keras_style.cli.main`).
+    """
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print no progress or informational lines; errors still show",
+    )
+    group.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the log lines of TensorFlow / XLA (hidden by default)",
+    )
+
+
+def progress_verbosity(args, stream=None):
+    """The Keras `verbose` value for a sub-command's progress output.
+
+    0 with `--quiet`; 1 (a progress bar redrawn in place) when `stream`
+    (default `sys.stdout`) is a terminal; 2 (plain lines, no carriage
+    returns) when it is a file or a pipe, so logs stay small and readable.
+    """
+    if getattr(args, "quiet", False):
+        return 0
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return 1 if isatty is not None and isatty() else 2
+
+
+def fit_progress(args):
+    """`(verbose, callbacks)` for `model.fit`, following `progress_verbosity`.
+
+    A terminal gets the Keras progress bar; a file or a pipe gets
+    `keras_style.progbar.ProgressLines` (a line every few seconds: Keras's
+    own `verbose=2` prints one per epoch, which can be hours apart).
+    """
+    verbose = progress_verbosity(args)
+    if verbose == 2:
+        from keras_style.progbar import ProgressLines
+
+        return 0, [ProgressLines()]
+    return verbose, []

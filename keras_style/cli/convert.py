@@ -6,6 +6,8 @@ folders and TensorFlow checkpoints); `run_lengstrom` writes the preset with
 `keras_style.convert.convert_lengstrom_to_preset`.
 """
 
+from keras_style.cli.arguments import add_output_options
+
 
 def run_lengstrom(args):
     import pathlib
@@ -37,4 +39,5 @@ def add_parser(subparsers):
     lg.add_argument("-o", "--output", required=True, metavar="PRESET_DIR")
     lg.add_argument("--name", help="style name stored in metadata.json")
     lg.add_argument("--overwrite", action="store_true")
+    add_output_options(lg)
     lg.set_defaults(func=run_lengstrom)

@@ -6,7 +6,7 @@ path, calls `keras_style.optimize.stylize_optimize` and writes the image.
 Keras and the VGG19 model are only imported inside `run`.
 """
 
-from keras_style.cli.arguments import comma_list
+from keras_style.cli.arguments import add_output_options, comma_list, progress_verbosity
 
 
 def add_parser(subparsers):
@@ -134,7 +134,7 @@ def add_parser(subparsers):
         "(testing only), or a VGG19 notop weights file (default: imagenet)",
     )
     p.add_argument("--seed", type=int, help="seed of --init noise (default: random)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
@@ -177,10 +177,11 @@ def run(args):
         pooling=args.pooling,
         vgg_weights=args.vgg_weights,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=progress_verbosity(args),
         save_every=args.save_every,
         save_path=save_path,
     )
     save_image(result.image, output)
-    print(f"wrote {output}")
+    if not args.quiet:
+        print(f"wrote {output}")
     return 0

@@ -6,7 +6,13 @@ the style from the zoo, the Hub or a preset directory, and stylizes. The
 exit code is 1 when images in a folder were skipped.
 """
 
-from keras_style.cli.arguments import positive_int
+import sys
+
+from keras_style.cli.arguments import (
+    add_output_options,
+    positive_int,
+    progress_verbosity,
+)
 
 
 def _stylize_outputs(inputs, output):
@@ -50,15 +56,21 @@ def run(args):
         tile_overlap=args.tile_overlap,
         batch_size=args.batch_size,
     )
+    verbose = progress_verbosity(args)
     skipped = 0
     for src, dst, is_dir in pairs:
         if is_dir:
-            result = stylizer.stylize_folder(
-                src, dst, verbose=0 if args.quiet else 1, **options
-            )
+            result = stylizer.stylize_folder(src, dst, verbose=verbose, **options)
             skipped += len(result.skipped)
-            written = len(result.written)
-            print(f"{src} -> {dst}: {written} written, {len(result.skipped)} skipped")
+            if args.quiet:
+                # Skipped files are errors: listed even when quiet.
+                for path, reason in result.skipped.items():
+                    print(f"skipped {path}: {reason}", file=sys.stderr)
+            else:
+                written = len(result.written)
+                print(
+                    f"{src} -> {dst}: {written} written, {len(result.skipped)} skipped"
+                )
         else:
             save_image(stylizer.stylize(src, **options), dst)
             if not args.quiet:
@@ -95,5 +107,5 @@ def add_parser(subparsers):
     p.add_argument("--batch-size", type=positive_int, default=4)
     p.add_argument("--revision", help="Hub revision for hf:// styles")
     p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
-    p.add_argument("-q", "--quiet", action="store_true")
+    add_output_options(p)
     p.set_defaults(func=run)

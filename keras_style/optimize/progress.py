@@ -2,15 +2,19 @@
 
 import pathlib
 
-import keras
 import numpy as np
 from keras import ops
 
 from keras_style import image as image_lib
+from keras_style.progbar import Progbar
 
 
 class Monitor:
-    """Per-iteration bookkeeping shared by all optimizers."""
+    """Per-iteration bookkeeping shared by all optimizers.
+
+    `verbose`: 0 silent; 1 a progress bar per scale; 2 plain lines (for logs),
+    one every few seconds and one at the end of each scale.
+    """
 
     def __init__(self, loss, verbose, save_every, save_path, callback, gray):
         self.loss = loss
@@ -44,7 +48,7 @@ class Monitor:
                 f"{steps} iterations ({name})",
                 flush=True,
             )
-            self.progbar = keras.utils.Progbar(
+            self.progbar = Progbar(
                 steps,
                 verbose=self.verbose,
                 stateful_metrics=["total", "content", "style", "tv"],
@@ -92,7 +96,9 @@ class Monitor:
                     f"STOP: callback returned False at iteration {self.iteration}"
                 )
                 if self.progbar is not None and self.verbose == 1:
-                    print(flush=True)
+                    print(flush=True)  # end the unfinished bar's line
+                elif self.progbar is not None:
+                    self.progbar.update(self.stage_step, finalize=True)
                 return False
         return True
 
