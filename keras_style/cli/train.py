@@ -8,6 +8,8 @@ writes a preset directory with a model card. Keras is only imported in `run`.
 
 import sys
 
+from keras_style.cli.arguments import add_output_options, fit_progress
+
 _TRAIN_DEFAULTS = {
     "style": None,
     "data": None,
@@ -96,7 +98,7 @@ def add_parser(subparsers):
     p.add_argument(
         "--tensorboard", action="store_true", help="log to OUT_DIR.ckpt/logs"
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
@@ -272,13 +274,14 @@ def run(args):
                 log_dir=ckpt / "logs" if args.tensorboard else None,
             )
         )
+    fit_verbose, progress_callbacks = fit_progress(args)
     try:
         history = model.fit(
             dataset,
             epochs=settings["epochs"],
             steps_per_epoch=steps,
-            callbacks=callbacks,
-            verbose=0 if args.quiet else 1,
+            callbacks=callbacks + progress_callbacks,
+            verbose=fit_verbose,
             shuffle=False,  # the dataset shuffles itself
         )
     except FloatingPointError as e:
@@ -305,5 +308,6 @@ def run(args):
         model_card=_model_card(out.name, settings, metadata),
         overwrite=True,
     )
-    print(f"Wrote preset {out}  (backups and previews: {ckpt})")
+    if not args.quiet:
+        print(f"Wrote preset {out}  (backups and previews: {ckpt})")
     return 0
