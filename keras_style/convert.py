@@ -310,8 +310,13 @@ def lengstrom_transform_net(variables):
             f"Received: shapes={shapes[0]}, {shapes[3]}, {shapes[6]}"
         )
     filters = (shapes[0][3], shapes[3][3], shapes[6][3])
+    # A fixed name: Keras would number it per process ("transform_net_3"),
+    # and the name lands in every preset's config.json.
     net = TransformNet(
-        filters=filters, residual_blocks=residual_blocks, **LENGSTROM_CONFIG
+        filters=filters,
+        residual_blocks=residual_blocks,
+        name="lengstrom_transform_net",
+        **LENGSTROM_CONFIG,
     )
     # Every weight is overwritten below: skip the random initialisation, which
     # on JAX compiles one XLA program per kernel shape (~8 s on 2 CPU cores).

@@ -222,12 +222,12 @@ def test_recipes_match_the_registry():
 def test_published_style_downloads_verifies_and_stylizes(
     hub_env, tmp_path, monkeypatch, tiny_presets
 ):
-    entry = publish(monkeypatch, hub_env.hub, "wave", tiny_presets[0])
+    entry = publish(monkeypatch, hub_env.hub, "scream", tiny_presets[0])
     load = loader(hub_env, tmp_path / "cache")
 
-    stylizer = load("wave")
+    stylizer = load("scream")
 
-    assert stylizer.name == "wave"
+    assert stylizer.name == "scream"
     out = stylizer.stylize(IMAGE)
     assert out.size == (32, 24)
     assert same_weights(stylizer.model, TransformNet.from_preset_dir(tiny_presets[0]))
@@ -236,7 +236,7 @@ def test_published_style_downloads_verifies_and_stylizes(
 
     # Second load: the pinned commit is cached, so no request at all.
     before = len(hub_env.hub.requests)
-    load("wave")
+    load("scream")
     assert len(hub_env.hub.requests) == before
 
 
@@ -280,7 +280,7 @@ def test_hub_handle_revision_pinning(hub_env, tmp_path, tiny_presets):
 def test_checksum_mismatch_raises_and_leaves_nothing(
     hub_env, tmp_path, monkeypatch, tiny_presets
 ):
-    entry = publish(monkeypatch, hub_env.hub, "wave", tiny_presets[0])
+    entry = publish(monkeypatch, hub_env.hub, "scream", tiny_presets[0])
     weights = (tiny_presets[0] / "model.weights.h5").read_bytes()
     bad = bytearray(weights)
     bad[len(bad) // 2] ^= 0xFF  # same size: huggingface_hub would not notice
@@ -288,7 +288,7 @@ def test_checksum_mismatch_raises_and_leaves_nothing(
     cache = tmp_path / "cache"
 
     with pytest.raises(zoo.ChecksumError, match="sha256"):
-        zoo.load("wave", endpoint=hub_env.endpoint, cache_dir=cache)
+        zoo.load("scream", endpoint=hub_env.endpoint, cache_dir=cache)
 
     cached = [p for p in (cache / "hub").rglob("*") if p.is_file() or p.is_symlink()]
     assert not any(p.name == hashlib.sha256(weights).hexdigest() for p in cached)
@@ -296,7 +296,7 @@ def test_checksum_mismatch_raises_and_leaves_nothing(
     assert not (cache / "presets").exists()  # no fallback on a bad download
     # Once the Hub serves the right bytes again, loading works.
     del hub_env.hub.corrupt[(entry.repo_id, "model.weights.h5")]
-    zoo.load("wave", endpoint=hub_env.endpoint, cache_dir=cache)
+    zoo.load("scream", endpoint=hub_env.endpoint, cache_dir=cache)
 
 
 def test_unpinned_handle_is_checked_against_the_hub_etag(
@@ -319,16 +319,16 @@ def test_truncated_download_fails_cleanly_then_recovers(
 ):
     # huggingface_hub resumes from the last complete 10 MB chunk, so a small file
     # cut at byte 5000 fails every retry: a clear error, nothing usable cached.
-    entry = publish(monkeypatch, hub_env.hub, "wave", tiny_presets[0])
+    entry = publish(monkeypatch, hub_env.hub, "scream", tiny_presets[0])
     hub_env.hub.truncate[(entry.repo_id, "model.weights.h5")] = 5000
     cache = tmp_path / "cache"
     with pytest.raises(zoo.StyleUnavailableError, match="Hub"):
-        zoo.load("wave", endpoint=hub_env.endpoint, cache_dir=cache)
+        zoo.load("scream", endpoint=hub_env.endpoint, cache_dir=cache)
     assert not list((cache / "hub").rglob("model.weights.h5"))
     assert not list((cache / "presets").glob("wave-*"))  # upstream was down too
 
     del hub_env.hub.truncate[(entry.repo_id, "model.weights.h5")]
-    stylizer = zoo.load("wave", endpoint=hub_env.endpoint, cache_dir=cache)
+    stylizer = zoo.load("scream", endpoint=hub_env.endpoint, cache_dir=cache)
     assert same_weights(stylizer.model, TransformNet.from_preset_dir(tiny_presets[0]))
 
 
@@ -455,16 +455,16 @@ def test_upstream_checksum_mismatch_caches_nothing(tmp_path, shared_data):
 def test_offline_uses_the_cache_or_says_what_to_do(
     hub_env, upstream, tmp_path, monkeypatch, tiny_presets
 ):
-    publish(monkeypatch, hub_env.hub, "wave", tiny_presets[0])
+    publish(monkeypatch, hub_env.hub, "wreck", tiny_presets[0])
     hub_env.hub.add_repo("someone/style", tiny_presets[1])
     cache = tmp_path / "cache"
     load = functools.partial(loader(hub_env, cache), upstream_url=upstream.url)
-    online = [load("wave"), load("hf://someone/style"), load("la_muse")]
+    online = [load("wreck"), load("hf://someone/style"), load("la_muse")]
     hub_env.hub.stop()
     upstream.stop()
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
-    offline = [load("wave"), load("hf://someone/style"), load("la_muse")]
+    offline = [load("wreck"), load("hf://someone/style"), load("la_muse")]
     for a, b in zip(online, offline):
         assert same_weights(a.model, b.model)
     with pytest.raises(
@@ -480,21 +480,21 @@ def test_offline_uses_the_cache_or_says_what_to_do(
 def test_server_down_fails_fast_with_advice(
     hub_env, tmp_path, monkeypatch, tiny_presets, no_retry_sleep
 ):
-    publish(monkeypatch, hub_env.hub, "wave", tiny_presets[0])
+    publish(monkeypatch, hub_env.hub, "wreck", tiny_presets[0])
     hub_env.hub.stop()
     dead = Upstream(tmp_path)
     dead.stop()  # a port nobody listens on
     started = time.monotonic()
     with pytest.raises(zoo.StyleUnavailableError) as info:
         zoo.load(
-            "wave",
+            "wreck",
             endpoint=hub_env.endpoint,
             cache_dir=tmp_path / "c",
             upstream_url=dead.url,
         )
     assert time.monotonic() - started < 10
     message = str(info.value)
-    assert "Hub" in message and "upstream" in message and "zoo download wave" in message
+    assert "Hub" in message and "upstream" in message and "zoo download wreck" in message
     with pytest.raises(zoo.StyleUnavailableError, match="hf://someone/style"):
         zoo.load(
             "hf://someone/style", endpoint=hub_env.endpoint, cache_dir=tmp_path / "c"
@@ -517,7 +517,7 @@ def test_concurrent_loads_build_once(shared_data, tmp_path):
         "cache, url, go, me = sys.argv[1:]\n"
         "pathlib.Path(go + me).touch()\n"
         "while not pathlib.Path(go).exists(): time.sleep(0.01)\n"
-        "print(zoo.load('rain_princess', cache_dir=cache, upstream_url=url).preset_dir)\n"
+        "print(zoo.load('udnie', cache_dir=cache, upstream_url=url).preset_dir)\n"
     )
     env = {**os.environ, "KERAS_BACKEND": "numpy", "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("HF_HUB_OFFLINE", None)

@@ -7,13 +7,19 @@ This script turns every entry into a preset directory exactly as
 pins (commit sha + sha256 of each file) to paste into `_PUBLISHED` in
 `keras_style/zoo/registry.py`. `zoo/recipes/<style>.json` are human-readable snapshots
 of the registry written by `--write-recipes` (tests check they are current).
+`--embed` rebuilds the presets shipped inside the package
+(`keras_style/zoo/embedded/`, large kernels in float16) and prints their pins
+for `_EMBEDDED`.
 
-    python zoo/build_presets.py --org keras-style --out build/presets
+    python zoo/build_presets.py --output build/presets            # all six, no upload
+    python zoo/build_presets.py --output build/presets --source-dir ml5/style-transfer
     HF_TOKEN=hf_... python zoo/build_presets.py --org keras-style --upload
+    python zoo/build_presets.py --embed --source-dir ml5/style-transfer
     python zoo/build_presets.py --write-recipes
 """
 
 import argparse
+import hashlib
 import json
 import os
 import pathlib
@@ -64,17 +70,54 @@ def write_recipes(directory=RECIPES_DIR):
     return directory
 
 
+def embed(source_dir=None, upstream_url=None):
+    """Rebuilds the presets shipped inside the package; returns their pins."""
+    pins = {}
+    for name in zoo.EMBEDDED_STYLES:
+        folder = zoo.registry.EMBEDDED_DIR / name
+        zoo.build_preset(
+            name,
+            folder,
+            source_dir=None if source_dir is None else pathlib.Path(source_dir) / name,
+            upstream_url=upstream_url,
+            compact=True,
+            overwrite=True,
+        )
+        pins[name] = {
+            file: hashlib.sha256((folder / file).read_bytes()).hexdigest()
+            for file in zoo.PRESET_FILES
+        }
+        print(f"embedded {name}: {folder}", flush=True)
+    return pins
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "--org", default=zoo.DEFAULT_HUB_OWNER, help="Hub owner of the repos"
     )
-    p.add_argument("--out", default="build/presets", help="where presets are written")
+    p.add_argument(
+        "--output",
+        "--out",
+        default="build/presets",
+        help="where presets are written (default build/presets)",
+    )
     p.add_argument("--styles", default=None, help="comma-separated subset")
     p.add_argument("--upload", action="store_true", help="publish (token: $HF_TOKEN)")
     p.add_argument("--private", action="store_true")
     p.add_argument("--endpoint", default=None, help="Hub URL (default: HF_ENDPOINT)")
     p.add_argument("--upstream-url", default=None, help="mirror of the upstream files")
+    p.add_argument(
+        "--source-dir",
+        default=None,
+        help="local copy of the upstream files (SOURCE_DIR/<style>/...), checked "
+        "against the pinned sha256s; no download",
+    )
+    p.add_argument(
+        "--embed",
+        action="store_true",
+        help="only rebuild the presets shipped inside the package",
+    )
     p.add_argument(
         "--write-recipes", action="store_true", help="only regenerate zoo/recipes"
     )
@@ -82,6 +125,11 @@ def main(argv=None):
 
     if args.write_recipes:
         print(f"wrote {write_recipes()}")
+        return 0
+    if args.embed:
+        pins = embed(args.source_dir, args.upstream_url)
+        print("\n# Paste into _EMBEDDED in keras_style/zoo/registry.py:")
+        print("_EMBEDDED = " + json.dumps(pins, indent=4))
         return 0
     names = args.styles.split(",") if args.styles else zoo.available()
     for name in names:
@@ -96,8 +144,11 @@ def main(argv=None):
         entry = zoo.get_style(name)
         preset = zoo.build_preset(
             name,
-            pathlib.Path(args.out) / name,
+            pathlib.Path(args.output) / name,
             upstream_url=args.upstream_url,
+            source_dir=None
+            if args.source_dir is None
+            else pathlib.Path(args.source_dir) / name,
             overwrite=True,
         )
         print(f"built {name}: {preset}", flush=True)

@@ -1,9 +1,17 @@
 """`keras-style zoo list` and `keras-style zoo download`: the pretrained styles.
 
 `add_parser` registers the `zoo` sub-command and its two sub-sub-commands;
-`run_list` prints the styles with their source and licences, `run_download`
-fetches one style into the cache and prints its path.
+`run_list` prints the styles, where each will be loaded from, and their
+licences; `run_download` fetches one style into the cache and prints its path.
 """
+
+# What `keras_style.zoo.source` answers, as told to a user.
+_SOURCES = {
+    "embedded": "embedded in the package",
+    "cache": "cached",
+    "hub": "Hub {handle}, downloaded on first use",
+    "upstream": "upstream files, downloaded and converted on first use",
+}
 
 
 def run_list(args):
@@ -11,8 +19,12 @@ def run_list(args):
 
     entries = [zoo.get_style(name) for name in zoo.available()]
     for e in entries:
-        where = f"hf://{e.repo_id}@{e.revision[:12]}" if e.published else "upstream"
-        print(f"{e.name:<14} {e.title} ({e.artist}, {e.year})  [{where}]")
+        handle = f"hf://{e.repo_id}@{e.revision[:12]}" if e.published else None
+        where = _SOURCES[zoo.source(e.name, cache_dir=args.cache_dir)]
+        print(
+            f"{e.name:<14} {e.title} ({e.artist}, {e.year})  "
+            f"[{where.format(handle=handle)}]"
+        )
     for licence in sorted({e.licence for e in entries}):
         print(f"Licence: {licence}")
     return 0
@@ -34,9 +46,11 @@ def run_download(args):
 def add_parser(subparsers):
     z = subparsers.add_parser("zoo", help="list or download pretrained styles")
     zsub = z.add_subparsers(dest="zoo_command", metavar="ZOO_COMMAND", required=True)
-    zsub.add_parser("list", help="list the available styles").set_defaults(
-        func=run_list
+    ls = zsub.add_parser(
+        "list", help="list the available styles and where each comes from"
     )
+    ls.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
+    ls.set_defaults(func=run_list)
     d = zsub.add_parser("download", help="fetch a style into the cache")
     d.add_argument("style", metavar="NAME", help="zoo name or hf://owner/repo[@rev]")
     d.add_argument("--revision")

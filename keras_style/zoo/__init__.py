@@ -10,6 +10,9 @@ A style is addressed by
 
 How a registry name is resolved (see `download`):
 
+0. An *embedded* style (`EMBEDDED_STYLES`: `wave`, `rain_princess`) is
+   shipped inside the package (`keras_style/zoo/embedded/`) and checked
+   against its pinned sha256s on every load: no cache, no network.
 1. A *published* entry (`revision` is a commit sha) is fetched from the Hub
    repo `{KERAS_STYLE_HUB_OWNER}/{repo}` at exactly that commit; every file is
    checked against the sha256 pinned in `registry.py` (huggingface_hub does
@@ -41,9 +44,10 @@ from keras_style.zoo.errors import (
     StyleNotFoundError,
     StyleUnavailableError,
 )
-from keras_style.zoo.loading import download, load
+from keras_style.zoo.loading import download, load, source
 from keras_style.zoo.registry import (
     DEFAULT_HUB_OWNER,
+    EMBEDDED_STYLES,
     LENGSTROM_ATTRIBUTION,
     LENGSTROM_LICENCE,
     ML5_BASE_URL,
@@ -65,6 +69,7 @@ from keras_style.zoo.upstream import build_preset, model_card
 
 __all__ = [
     "DEFAULT_HUB_OWNER",
+    "EMBEDDED_STYLES",
     "LENGSTROM_ATTRIBUTION",
     "LENGSTROM_LICENCE",
     "ML5_BASE_URL",
@@ -90,5 +95,6 @@ __all__ = [
     "load",
     "model_card",
     "parse_hub_handle",
+    "source",
     "upload",
 ]

@@ -6,15 +6,20 @@ import logging
 
 from keras_style.stylizer import Stylizer
 from keras_style.transform_net import METADATA_FILE, MODEL_CARD_FILE, WEIGHTS_FILE
-from keras_style.zoo.cache import _built_dir, _offline
-from keras_style.zoo.errors import StyleUnavailableError
+from keras_style.zoo.cache import _built_dir, _hub_cache, _offline, _sha256
+from keras_style.zoo.errors import ChecksumError, StyleUnavailableError
 from keras_style.zoo.hub import (
     _classify_hub_error,
     _describe_error,
     _hub_fetch,
     _not_found,
 )
-from keras_style.zoo.registry import PRESET_FILES, _check_revision, _resolve_handle
+from keras_style.zoo.registry import (
+    PRESET_FILES,
+    _check_revision,
+    _resolve_handle,
+    get_style,
+)
 from keras_style.zoo.upstream import _build_cached, _UpstreamUnreachable
 
 logger = logging.getLogger(__name__)
@@ -102,7 +107,28 @@ def download(
     )
 
 
+def _embedded(entry):
+    """The preset shipped inside the package, after checking its pinned sha256s."""
+    folder = entry.embedded_dir
+    for file, expected in entry.embedded.items():
+        path = folder / file
+        actual = _sha256(path) if path.is_file() else "a missing file"
+        if actual != expected:
+            raise ChecksumError(
+                f"The {entry.name!r} preset inside the keras-style package is "
+                f"damaged ({file}); reinstall keras-style, e.g. `pip install "
+                "--force-reinstall keras-style`. "
+                f"Expected: {expected}. Received: {actual} at {str(path)!r}"
+            )
+    return folder
+
+
 def _download_registered(entry, cache_dir, force_download, endpoint, upstream_url):
+    # Order: embedded in the package, then the caches, then the Hub at the
+    # pinned commit, then the upstream files. `force_download` skips the
+    # embedded copy and the caches.
+    if entry.embedded and not force_download:
+        return _embedded(entry)
     problems = []
     if entry.published:
         try:
@@ -136,6 +162,47 @@ def _download_registered(entry, cache_dir, force_download, endpoint, upstream_ur
     except _UpstreamUnreachable as e:
         problems.append(f"upstream {e}")
         raise _unavailable(entry.name, problems, entry=entry) from None
+
+
+def source(name, *, cache_dir=None):
+    """Where `load(name)` takes a registry style from, without fetching anything.
+
+    Args:
+        name: a registry name.
+        cache_dir: as for `download`.
+
+    Returns:
+        `"embedded"` (inside the package), `"cache"` (downloaded or built
+        before), `"hub"` (the pinned Hub commit, downloaded on first use) or
+        `"upstream"` (the original files, downloaded and converted on first
+        use).
+
+    Example:
+
+    >>> keras_style.zoo.source("wave")
+    'embedded'
+    """
+    from huggingface_hub import try_to_load_from_cache
+
+    entry = get_style(name)
+    if entry.embedded:
+        return "embedded"
+    if entry.published and all(
+        isinstance(
+            try_to_load_from_cache(
+                entry.repo_id,
+                file,
+                cache_dir=_hub_cache(cache_dir),
+                revision=entry.revision,
+            ),
+            str,
+        )
+        for file in entry.sha256
+    ):
+        return "cache"
+    if (_built_dir(entry, cache_dir) / WEIGHTS_FILE).is_file():
+        return "cache"
+    return "hub" if entry.published else "upstream"
 
 
 def _unavailable(label, problems, entry=None):

@@ -94,6 +94,9 @@ class StyleEntry:
         sha256: `{preset file: sha256}` of the published preset (at least
             `config.json` and `model.weights.h5`); empty while unpublished.
         source: the upstream files the preset is converted from.
+        embedded: `{preset file: sha256}` of the copy shipped inside the
+            package (`keras_style/zoo/embedded/<name>/`), checked on every
+            load; empty for styles that are downloaded on first use.
     """
 
     name: str
@@ -108,6 +111,12 @@ class StyleEntry:
     revision: str | None
     sha256: types.MappingProxyType
     source: UpstreamSource
+    embedded: types.MappingProxyType
+
+    @property
+    def embedded_dir(self):
+        """The preset folder inside the package, or None if not embedded."""
+        return EMBEDDED_DIR / self.name if self.embedded else None
 
     @property
     def repo_id(self):
@@ -122,6 +131,26 @@ class StyleEntry:
 # `python zoo/build_presets.py --org keras-style --upload`. A style missing here
 # is unpublished and is built from its upstream source.
 _PUBLISHED = {}
+
+# Presets shipped inside the package so that these styles work offline with an
+# empty cache: name -> {preset file: sha256}, as printed by
+# `python zoo/build_presets.py --embed`. They are checked on every load.
+EMBEDDED_STYLES = ("wave", "rain_princess")
+EMBEDDED_DIR = pathlib.Path(__file__).resolve().parent / "embedded"
+_EMBEDDED = {
+    "wave": {
+        "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
+        "model.weights.h5": "911cebc5d8baedbbabf72fa52a85c176167b453428a27c83ac4187503de68b27",
+        "metadata.json": "46811e5e6e87e3a7b7142f94a06094bbc7f2e3e0ce9d2872390d9178b6b4e14e",
+        "README.md": "812c9ed91387e4eee760a2c3ad4ebf535e7c741be4545c763749b6ad261e5efb",
+    },
+    "rain_princess": {
+        "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
+        "model.weights.h5": "d70ca368c229b88808cf500885cfde6b6528134bf0155cdeae69f0d0979fea5c",
+        "metadata.json": "074249a9fc1bca11a01ff172ad451735dd172c64f1c4669f2db41589aca73c38",
+        "README.md": "c4f1774e2bcf2db677b8eb96aea0b03d3f34b47cc2adfe0ff87ca6b67d6a4f29",
+    },
+}
 
 _PAINTINGS = {
     # name: (title, artist, year, medium)
@@ -156,6 +185,14 @@ def _ml5_entry(name):
     sha = {"manifest.json": _ML5_MANIFEST_SHA256, **dict(zip(ML5_FILES[1:], hashes))}
     title, artist, year, medium = _PAINTINGS[name]
     revision, preset_sha256 = _PUBLISHED.get(name, (None, {}))
+    embedded = _EMBEDDED.get(name, {})
+    if (name in EMBEDDED_STYLES) != bool(embedded):
+        raise RuntimeError(f"keras_style.zoo: embedded pins out of date for {name!r}")
+    if embedded and (
+        set(embedded) != set(PRESET_FILES)
+        or not all(map(_SHA256.fullmatch, embedded.values()))
+    ):
+        raise RuntimeError(f"keras_style.zoo: bad embedded pin for {name!r}")
     if revision is not None and (
         not _COMMIT.fullmatch(revision)
         or not set(REQUIRED_FILES) <= set(preset_sha256)
@@ -181,6 +218,7 @@ def _ml5_entry(name):
             sha256=types.MappingProxyType(sha),
             homepage="https://github.com/lengstrom/fast-style-transfer",
         ),
+        embedded=types.MappingProxyType(dict(embedded)),
     )
 
 
