@@ -494,7 +494,9 @@ def test_server_down_fails_fast_with_advice(
         )
     assert time.monotonic() - started < 10
     message = str(info.value)
-    assert "Hub" in message and "upstream" in message and "zoo download wreck" in message
+    assert (
+        "Hub" in message and "upstream" in message and "zoo download wreck" in message
+    )
     with pytest.raises(zoo.StyleUnavailableError, match="hf://someone/style"):
         zoo.load(
             "hf://someone/style", endpoint=hub_env.endpoint, cache_dir=tmp_path / "c"

@@ -161,7 +161,7 @@ def test_force_download_builds_into_the_cache(monkeypatch, tmp_path, shared_data
 def test_zoo_list_says_where_each_style_comes_from(capsys, tmp_path, shared_data):
     zoo.build_preset(
         "udnie",
-        zoo.cache._built_dir(zoo.get_style("udnie"), None),
+        zoo.cache.built_dir(zoo.get_style("udnie"), None),
         source_dir=shared_data / "weights" / "lengstrom-ml5" / "udnie",
     )
     assert cli.main(["zoo", "list"]) == 0

@@ -32,10 +32,11 @@ the upstream mirror, e.g. a local copy), `HF_HUB_OFFLINE`; the Hub endpoint and
 cache follow huggingface_hub (`HF_ENDPOINT`, `HF_HUB_CACHE`) unless `endpoint=`
 / `cache_dir=` are passed.
 
-Modules: `registry` (entries, pins, name/handle validation; upstream hashes in
-`_upstream_sha256`), `hub` (Hub fetching and verification), `upstream` (HTTP
-download and build into the cache), `loading` (`download`, `load`), `cache`,
-`upload`, `errors`. Everything public is re-exported here.
+Modules: `presets` (the table: one plain dict per style), `registry` (entries
+checked and built from it; name, handle and revision validation), `cache`
+(where files live, hashing), `hub` (Hub fetching and verification),
+`upstream` (HTTP download, build and model card), `loading` (`download`,
+`load`, `source`), `upload`, `errors`. Everything public is re-exported here.
 """
 
 from keras_style.zoo.cache import cache_root, clear_cache
@@ -45,14 +46,17 @@ from keras_style.zoo.errors import (
     StyleUnavailableError,
 )
 from keras_style.zoo.loading import download, load, source
-from keras_style.zoo.registry import (
-    DEFAULT_HUB_OWNER,
-    EMBEDDED_STYLES,
+from keras_style.zoo.presets import (
     LENGSTROM_ATTRIBUTION,
     LENGSTROM_LICENCE,
     ML5_BASE_URL,
     ML5_COMMIT,
     ML5_FILES,
+    PRESETS,
+)
+from keras_style.zoo.registry import (
+    DEFAULT_HUB_OWNER,
+    EMBEDDED_STYLES,
     PRESET_FILES,
     PROJECT_URL,
     REGISTRY,
@@ -75,6 +79,7 @@ __all__ = [
     "ML5_BASE_URL",
     "ML5_COMMIT",
     "ML5_FILES",
+    "PRESETS",
     "PRESET_FILES",
     "PROJECT_URL",
     "REGISTRY",

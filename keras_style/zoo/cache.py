@@ -20,17 +20,17 @@ def cache_root(cache_dir=None):
     )
 
 
-def _hub_cache(cache_dir):
+def hub_cache_dir(cache_dir):
     # An explicit cache_dir holds everything (Hub files under hub/); otherwise
     # Hub files go to huggingface_hub's own cache (HF_HUB_CACHE).
     return None if cache_dir is None else str(cache_root(cache_dir) / "hub")
 
 
-def _built_dir(entry, cache_dir):
+def built_dir(entry, cache_dir):
     return cache_root(cache_dir) / "presets" / f"{entry.name}-{entry.source.key()}"
 
 
-def _offline():
+def is_offline():
     import huggingface_hub.constants
 
     value = os.environ.get("HF_HUB_OFFLINE", "").strip().upper()
@@ -39,7 +39,7 @@ def _offline():
     )
 
 
-def _sha256(path):
+def sha256_file(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -9,9 +9,9 @@ import os
 import pathlib
 import sys
 
-from keras_style.zoo.cache import _hub_cache, _offline, _sha256
+from keras_style.zoo.cache import hub_cache_dir, is_offline, sha256_file
 from keras_style.zoo.errors import ChecksumError, StyleNotFoundError
-from keras_style.zoo.registry import _COMMIT, _SHA256, REQUIRED_FILES
+from keras_style.zoo.registry import COMMIT_SHA, REQUIRED_FILES, SHA256_HEX
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _verify_hub_file(path, label, expected_sha256=None):
     files, the git blob sha1 for small ones. A mismatch deletes the file.
     """
     if expected_sha256 is not None:
-        kind, expected, actual = "sha256", expected_sha256, _sha256(path)
+        kind, expected, actual = "sha256", expected_sha256, sha256_file(path)
     else:
         blob = pathlib.Path(os.path.realpath(path))
         if blob.parent.name != "blobs":
@@ -48,9 +48,9 @@ def _verify_hub_file(path, label, expected_sha256=None):
             )
             return
         expected = blob.name
-        if _SHA256.fullmatch(expected):
-            kind, actual = "sha256", _sha256(path)
-        elif _COMMIT.fullmatch(expected):
+        if SHA256_HEX.fullmatch(expected):
+            kind, actual = "sha256", sha256_file(path)
+        elif COMMIT_SHA.fullmatch(expected):
             kind, actual = "git sha1", _git_blob_sha1(path)
         else:
             return
@@ -62,14 +62,14 @@ def _verify_hub_file(path, label, expected_sha256=None):
         )
 
 
-def _hub_fetch(
+def hub_fetch(
     repo_id, revision, files, *, cache_dir, endpoint, force_download, optional=()
 ):
     """Downloads `files` ({name: sha256 or None}) of a Hub repo; returns the folder."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError
 
-    offline = _offline()
+    offline = is_offline()
     folder = None
     for filename, sha in files.items():
         try:
@@ -77,7 +77,7 @@ def _hub_fetch(
                 repo_id,
                 filename,
                 revision=revision,
-                cache_dir=_hub_cache(cache_dir),
+                cache_dir=hub_cache_dir(cache_dir),
                 endpoint=endpoint,
                 force_download=force_download,
                 local_files_only=offline,
@@ -85,7 +85,7 @@ def _hub_fetch(
         except EntryNotFoundError as e:
             if filename in optional:
                 continue
-            if _classify_hub_error(e) != "entry":  # e.g. offline and not cached
+            if classify_hub_error(e) != "entry":  # e.g. offline and not cached
                 raise
             raise StyleNotFoundError(
                 f"hf://{repo_id}@{revision or 'main'} has no {filename}: not a "
@@ -96,11 +96,11 @@ def _hub_fetch(
         if folder is None:
             folder = pathlib.Path(path).parent
             # Pin the remaining files to the commit the first one came from.
-            revision = folder.name if _COMMIT.fullmatch(folder.name) else revision
+            revision = folder.name if COMMIT_SHA.fullmatch(folder.name) else revision
     return folder
 
 
-def _classify_hub_error(err):
+def classify_hub_error(err):
     """`"repo"` (repo/revision missing), `"entry"` (file missing), `"unreachable"`
     (network, offline, server error) or None (anything else: re-raise)."""
     from huggingface_hub import errors
@@ -123,7 +123,7 @@ def _classify_hub_error(err):
     return None
 
 
-def _not_found(style, repo_id, revision, err):
+def not_found_error(style, repo_id, revision, err):
     from huggingface_hub import errors
 
     if isinstance(err, errors.RevisionNotFoundError):
@@ -138,7 +138,7 @@ def _not_found(style, repo_id, revision, err):
     return StyleNotFoundError(f"{what}. Received: style={style!r}")
 
 
-def _describe_error(err):
+def describe_error(err):
     cause = err.__cause__ or err.__context__
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return f"{text} ({type(cause).__name__})" if cause else text

@@ -6,21 +6,21 @@ import logging
 
 from keras_style.stylizer import Stylizer
 from keras_style.transform_net import METADATA_FILE, MODEL_CARD_FILE, WEIGHTS_FILE
-from keras_style.zoo.cache import _built_dir, _hub_cache, _offline, _sha256
+from keras_style.zoo.cache import built_dir, hub_cache_dir, is_offline, sha256_file
 from keras_style.zoo.errors import ChecksumError, StyleUnavailableError
 from keras_style.zoo.hub import (
-    _classify_hub_error,
-    _describe_error,
-    _hub_fetch,
-    _not_found,
+    classify_hub_error,
+    describe_error,
+    hub_fetch,
+    not_found_error,
 )
 from keras_style.zoo.registry import (
     PRESET_FILES,
-    _check_revision,
-    _resolve_handle,
+    check_revision,
     get_style,
+    resolve_handle,
 )
-from keras_style.zoo.upstream import _build_cached, _UpstreamUnreachable
+from keras_style.zoo.upstream import UpstreamUnreachable, build_cached
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,16 @@ def download(
 
     Example:
 
-    >>> keras_style.zoo.download("wave")
-    PosixPath('/home/me/.cache/keras_style/presets/wave-...')
+    >>> keras_style.zoo.download("la_muse")
+    PosixPath('/home/me/.cache/keras_style/presets/la_muse-...')
     """
-    kind, target = _resolve_handle(style)
-    revision = _check_revision(revision)
+    return _fetch(style, revision, cache_dir, force_download, endpoint, upstream_url)[0]
+
+
+def _fetch(style, revision, cache_dir, force_download, endpoint, upstream_url):
+    """`download`'s work; returns `(preset dir, name for the Stylizer or None)`."""
+    kind, target = resolve_handle(style)
+    revision = check_revision(revision)
     if kind == "dir":
         if revision is not None:
             raise ValueError(
@@ -72,9 +77,14 @@ def download(
             raise FileNotFoundError(
                 f"Preset directory does not exist. Received: style={str(target)!r}"
             )
-        return target
+        return target, None  # metadata.json's name, else the folder's
     if kind == "name" and revision is not None:
-        kind, target = "hub", (target.repo_id, revision)
+        return (
+            _fetch_hub(
+                style, target.repo_id, revision, cache_dir, force_download, endpoint
+            ),
+            target.name,
+        )
     if kind == "hub":
         repo_id, rev = target
         if revision is not None and rev is not None and revision != rev:
@@ -82,29 +92,39 @@ def download(
                 "Pass the revision either in the handle or as `revision=`, not both. "
                 f"Received: style={style!r}, revision={revision!r}"
             )
-        files = dict.fromkeys(PRESET_FILES)
-        try:
-            return _hub_fetch(
-                repo_id,
-                rev or revision,
-                files,
-                cache_dir=cache_dir,
-                endpoint=endpoint,
-                force_download=force_download,
-                optional=(METADATA_FILE, MODEL_CARD_FILE),
-            )
-        except Exception as e:
-            kind = _classify_hub_error(e)
-            if kind in ("repo", "entry"):
-                raise _not_found(style, repo_id, rev or revision or "main", e) from e
-            if kind == "unreachable":
-                raise _unavailable(
-                    f"hf://{repo_id}", [f"the Hub: {_describe_error(e)}"]
-                ) from None
-            raise
-    return _download_registered(
-        target, cache_dir, force_download, endpoint, upstream_url
+        return (
+            _fetch_hub(
+                style, repo_id, rev or revision, cache_dir, force_download, endpoint
+            ),
+            f"hf://{repo_id}",
+        )
+    return (
+        _download_registered(target, cache_dir, force_download, endpoint, upstream_url),
+        target.name,
     )
+
+
+def _fetch_hub(style, repo_id, revision, cache_dir, force_download, endpoint):
+    """A Hub preset at `revision` (None: main), checked against the Hub's hashes."""
+    try:
+        return hub_fetch(
+            repo_id,
+            revision,
+            dict.fromkeys(PRESET_FILES),
+            cache_dir=cache_dir,
+            endpoint=endpoint,
+            force_download=force_download,
+            optional=(METADATA_FILE, MODEL_CARD_FILE),
+        )
+    except Exception as e:
+        kind = classify_hub_error(e)
+        if kind in ("repo", "entry"):
+            raise not_found_error(style, repo_id, revision or "main", e) from e
+        if kind == "unreachable":
+            raise _unavailable(
+                f"hf://{repo_id}", [f"the Hub: {describe_error(e)}"]
+            ) from None
+        raise
 
 
 def _embedded(entry):
@@ -112,7 +132,7 @@ def _embedded(entry):
     folder = entry.embedded_dir
     for file, expected in entry.embedded.items():
         path = folder / file
-        actual = _sha256(path) if path.is_file() else "a missing file"
+        actual = sha256_file(path) if path.is_file() else "a missing file"
         if actual != expected:
             raise ChecksumError(
                 f"The {entry.name!r} preset inside the keras-style package is "
@@ -132,7 +152,7 @@ def _download_registered(entry, cache_dir, force_download, endpoint, upstream_ur
     problems = []
     if entry.published:
         try:
-            return _hub_fetch(
+            return hub_fetch(
                 entry.repo_id,
                 entry.revision,
                 dict(entry.sha256),
@@ -141,25 +161,27 @@ def _download_registered(entry, cache_dir, force_download, endpoint, upstream_ur
                 force_download=force_download,
             )
         except Exception as e:
-            kind = _classify_hub_error(e)
+            kind = classify_hub_error(e)
             if kind == "repo":  # not published there (yet): build from upstream
                 logger.info("%s: %s; building from upstream.", entry.repo_id, e)
             elif kind == "entry":  # an optional file: not reached in practice
-                raise _not_found(entry.name, entry.repo_id, entry.revision, e) from e
+                raise not_found_error(
+                    entry.name, entry.repo_id, entry.revision, e
+                ) from e
             elif kind == "unreachable":
-                problems.append(f"the Hub repo {entry.repo_id}: {_describe_error(e)}")
+                problems.append(f"the Hub repo {entry.repo_id}: {describe_error(e)}")
             else:
                 raise
-    built = _built_dir(entry, cache_dir)
+    built = built_dir(entry, cache_dir)
     if (built / WEIGHTS_FILE).is_file() and not force_download:
         return built
-    if _offline():
+    if is_offline():
         raise _unavailable(
             entry.name, problems + ["HF_HUB_OFFLINE is set"], entry=entry
         )
     try:
-        return _build_cached(entry, cache_dir, upstream_url, force_download)
-    except _UpstreamUnreachable as e:
+        return build_cached(entry, cache_dir, upstream_url, force_download)
+    except UpstreamUnreachable as e:
         problems.append(f"upstream {e}")
         raise _unavailable(entry.name, problems, entry=entry) from None
 
@@ -192,7 +214,7 @@ def source(name, *, cache_dir=None):
             try_to_load_from_cache(
                 entry.repo_id,
                 file,
-                cache_dir=_hub_cache(cache_dir),
+                cache_dir=hub_cache_dir(cache_dir),
                 revision=entry.revision,
             ),
             str,
@@ -200,7 +222,7 @@ def source(name, *, cache_dir=None):
         for file in entry.sha256
     ):
         return "cache"
-    if (_built_dir(entry, cache_dir) / WEIGHTS_FILE).is_file():
+    if (built_dir(entry, cache_dir) / WEIGHTS_FILE).is_file():
         return "cache"
     return "hub" if entry.published else "upstream"
 
@@ -243,19 +265,7 @@ def load(
     >>> stylizer = keras_style.zoo.load("wave")
     >>> stylizer.stylize("photo.jpg").save("wave.jpg")
     """
-    preset_dir = download(
-        style,
-        revision=revision,
-        cache_dir=cache_dir,
-        force_download=force_download,
-        endpoint=endpoint,
-        upstream_url=upstream_url,
+    preset_dir, name = _fetch(
+        style, revision, cache_dir, force_download, endpoint, upstream_url
     )
-    kind, target = _resolve_handle(style)
-    if kind == "name":
-        name = target.name
-    elif kind == "hub":
-        name = f"hf://{target[0]}"
-    else:
-        name = None  # metadata.json's name, else the directory name
     return Stylizer.from_preset_dir(preset_dir, name=name)

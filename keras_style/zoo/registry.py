@@ -1,5 +1,5 @@
-"""The registry of pretrained styles: entries, upstream sources, published pins,
-and validation of style names, Hub handles and revisions.
+"""The registry of pretrained styles: `StyleEntry`s checked and built from the
+table in `presets.py`, and validation of style names, Hub handles and revisions.
 """
 
 import dataclasses
@@ -15,9 +15,7 @@ from keras_style.transform_net import (
     MODEL_CARD_FILE,
     WEIGHTS_FILE,
 )
-from keras_style.zoo._upstream_sha256 import ML5_COMMIT
-from keras_style.zoo._upstream_sha256 import ML5_MANIFEST_SHA256 as _ML5_MANIFEST_SHA256
-from keras_style.zoo._upstream_sha256 import ML5_SHA256 as _ML5_SHA256
+from keras_style.zoo.presets import PRESETS
 
 PRESET_FILES = (CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE, MODEL_CARD_FILE)
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -28,25 +26,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _REPO_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 _REPO_ID = re.compile(rf"{_REPO_PART}/{_REPO_PART}")
 _REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}")
-_COMMIT = re.compile(r"[0-9a-f]{40}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-ML5_BASE_URL = (
-    "https://raw.githubusercontent.com/ml5js/ml5-data-and-models/"
-    f"{ML5_COMMIT}/models/style-transfer"
-)
-ML5_FILES = ("manifest.json", "Variable", *(f"Variable_{i}" for i in range(1, 48)))
-
-LENGSTROM_LICENCE = (
-    "Weights by Logan Engstrom (lengstrom/fast-style-transfer, 2016): free for "
-    "research / non-commercial use with attribution to Logan Engstrom and this "
-    "notice retained; contact the author for any other use."
-)
-LENGSTROM_ATTRIBUTION = (
-    "Logan Engstrom, Fast Style Transfer in TensorFlow (2016), "
-    "https://github.com/lengstrom/fast-style-transfer; republished by ml5.js "
-    "(ml5js/ml5-data-and-models)."
-)
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,102 +108,59 @@ class StyleEntry:
         return self.revision is not None
 
 
-# Published presets: name -> (commit sha, {preset file: sha256}), as printed by
-# `python zoo/build_presets.py --org keras-style --upload`. A style missing here
-# is unpublished and is built from its upstream source.
-_PUBLISHED = {}
-
-# Presets shipped inside the package so that these styles work offline with an
-# empty cache: name -> {preset file: sha256}, as printed by
-# `python zoo/build_presets.py --embed`. They are checked on every load.
-EMBEDDED_STYLES = ("wave", "rain_princess")
 EMBEDDED_DIR = pathlib.Path(__file__).resolve().parent / "embedded"
-_EMBEDDED = {
-    "wave": {
-        "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
-        "model.weights.h5": "911cebc5d8baedbbabf72fa52a85c176167b453428a27c83ac4187503de68b27",
-        "metadata.json": "46811e5e6e87e3a7b7142f94a06094bbc7f2e3e0ce9d2872390d9178b6b4e14e",
-        "README.md": "812c9ed91387e4eee760a2c3ad4ebf535e7c741be4545c763749b6ad261e5efb",
-    },
-    "rain_princess": {
-        "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
-        "model.weights.h5": "d70ca368c229b88808cf500885cfde6b6528134bf0155cdeae69f0d0979fea5c",
-        "metadata.json": "074249a9fc1bca11a01ff172ad451735dd172c64f1c4669f2db41589aca73c38",
-        "README.md": "c4f1774e2bcf2db677b8eb96aea0b03d3f34b47cc2adfe0ff87ca6b67d6a4f29",
-    },
-}
-
-_PAINTINGS = {
-    # name: (title, artist, year, medium)
-    "wave": (
-        "The Great Wave off Kanagawa",
-        "Katsushika Hokusai",
-        "c. 1831",
-        "woodblock print",
-    ),
-    "rain_princess": ("Rain Princess", "Leonid Afremov", "2000s", "oil painting"),
-    "la_muse": ("La Muse", "Pablo Picasso", "1935", "oil painting"),
-    "scream": ("The Scream", "Edvard Munch", "1893", "painting"),
-    "udnie": (
-        "Udnie (Young American Girl, The Dance)",
-        "Francis Picabia",
-        "1913",
-        "oil painting",
-    ),
-    "wreck": (
-        "The Shipwreck of the Minotaur",
-        "J. M. W. Turner",
-        "c. 1810",
-        "oil painting",
-    ),
-}
 
 
-def _ml5_entry(name):
-    hashes = _ML5_SHA256[name].split()
-    if len(hashes) != len(ML5_FILES) - 1 or not all(map(_SHA256.fullmatch, hashes)):
-        raise RuntimeError(f"keras_style.zoo: bad pinned hashes for {name!r}")
-    sha = {"manifest.json": _ML5_MANIFEST_SHA256, **dict(zip(ML5_FILES[1:], hashes))}
-    title, artist, year, medium = _PAINTINGS[name]
-    revision, preset_sha256 = _PUBLISHED.get(name, (None, {}))
-    embedded = _EMBEDDED.get(name, {})
-    if (name in EMBEDDED_STYLES) != bool(embedded):
-        raise RuntimeError(f"keras_style.zoo: embedded pins out of date for {name!r}")
-    if embedded and (
-        set(embedded) != set(PRESET_FILES)
-        or not all(map(_SHA256.fullmatch, embedded.values()))
+def _pins(pins, name, what):
+    """Checks a `{preset file: sha256}` pin of the table."""
+    if not set(REQUIRED_FILES) <= set(pins) <= set(PRESET_FILES) or not all(
+        map(SHA256_HEX.fullmatch, pins.values())
     ):
-        raise RuntimeError(f"keras_style.zoo: bad embedded pin for {name!r}")
-    if revision is not None and (
-        not _COMMIT.fullmatch(revision)
-        or not set(REQUIRED_FILES) <= set(preset_sha256)
-        or not all(map(_SHA256.fullmatch, preset_sha256.values()))
-    ):
-        raise RuntimeError(f"keras_style.zoo: bad published pin for {name!r}")
+        raise RuntimeError(f"keras_style.zoo: bad {what} pins for {name!r}: {pins}")
+    return types.MappingProxyType(dict(pins))
+
+
+def _entry(name, preset):
+    """A `StyleEntry` from one dict of `presets.PRESETS`, checked."""
+    meta, hub, upstream = preset["metadata"], preset["hub"], preset["upstream"]
+    revision = hub["revision"]
+    if revision is not None and not COMMIT_SHA.fullmatch(revision):
+        raise RuntimeError(f"keras_style.zoo: bad Hub revision for {name!r}")
+    if not all(map(SHA256_HEX.fullmatch, upstream["sha256"].values())):
+        raise RuntimeError(f"keras_style.zoo: bad upstream pins for {name!r}")
+    embedded = preset["embedded"]
     return StyleEntry(
         name=name,
-        title=title,
-        artist=artist,
-        year=year,
-        medium=medium,
-        description=f"Fast style transfer in the style of {artist}'s {title} ({year}).",
-        licence=LENGSTROM_LICENCE,
-        attribution=LENGSTROM_ATTRIBUTION,
-        repo=f"lengstrom-{name.replace('_', '-')}",
+        **{k: meta[k] for k in _METADATA_FIELDS},
+        repo=hub["repo"],
         revision=revision,
-        sha256=types.MappingProxyType(dict(preset_sha256)),
+        sha256=_pins(hub["sha256"], name, "Hub")
+        if revision
+        else types.MappingProxyType({}),
         source=UpstreamSource(
-            format="lengstrom-ml5",
-            base_url=ML5_BASE_URL,
-            folder=name,
-            sha256=types.MappingProxyType(sha),
-            homepage="https://github.com/lengstrom/fast-style-transfer",
+            format=upstream["format"],
+            base_url=upstream["base_url"],
+            folder=upstream["folder"],
+            sha256=types.MappingProxyType(dict(upstream["sha256"])),
+            homepage=upstream["homepage"],
         ),
-        embedded=types.MappingProxyType(dict(embedded)),
+        embedded=types.MappingProxyType({})
+        if embedded is None
+        else _pins(embedded, name, "embedded"),
     )
 
 
-_REGISTRY = {name: _ml5_entry(name) for name in _ML5_SHA256}
+_METADATA_FIELDS = (
+    "title",
+    "artist",
+    "year",
+    "medium",
+    "description",
+    "licence",
+    "attribution",
+)
+_REGISTRY = {name: _entry(name, preset) for name, preset in PRESETS.items()}
+EMBEDDED_STYLES = tuple(name for name, e in _REGISTRY.items() if e.embedded)
 REGISTRY = types.MappingProxyType(_REGISTRY)
 
 
@@ -281,10 +219,10 @@ def parse_hub_handle(handle):
             "Expected 'hf://owner/repo[@revision]' with owner and repo made of letters, "
             f"digits, '-', '_' and '.'. Received: handle={handle!r}"
         )
-    return repo_id, (_check_revision(revision, handle) if revision else None)
+    return repo_id, (check_revision(revision, handle) if revision else None)
 
 
-def _check_revision(revision, handle=None):
+def check_revision(revision, handle=None):
     if revision is None:
         return None
     if (
@@ -302,7 +240,7 @@ def _check_revision(revision, handle=None):
     return revision
 
 
-def _resolve_handle(style):
+def resolve_handle(style):
     """Classifies `style` as `("name", entry)`, `("hub", (repo, rev))` or `("dir", path)`."""
     if isinstance(style, os.PathLike):
         return "dir", pathlib.Path(style)

@@ -5,7 +5,7 @@ import json
 import pathlib
 
 from keras_style.transform_net import CONFIG_FILE
-from keras_style.zoo.cache import _sha256
+from keras_style.zoo.cache import sha256_file
 from keras_style.zoo.registry import PRESET_FILES, REQUIRED_FILES, parse_hub_handle
 
 
@@ -78,5 +78,5 @@ def upload(
         commit_message=commit_message
         or f"Upload keras-style preset ({config.get('class_name')})",
     )
-    sha = {n: _sha256(preset_dir / n) for n in files}
+    sha = {n: sha256_file(preset_dir / n) for n in files}
     return Published(repo_id, info.oid, sha)

@@ -18,14 +18,14 @@ import urllib.request
 from keras_style.files import publish_directory
 from keras_style.transform_net import WEIGHTS_FILE
 from keras_style.version import __version__
-from keras_style.zoo.cache import _built_dir, _sha256
+from keras_style.zoo.cache import built_dir, sha256_file
 from keras_style.zoo.errors import ChecksumError, StyleUnavailableError
 from keras_style.zoo.registry import PROJECT_URL, get_style, hub_owner
 
 logger = logging.getLogger(__name__)
 
 
-class _UpstreamUnreachable(Exception):
+class UpstreamUnreachable(Exception):
     pass
 
 
@@ -51,7 +51,7 @@ def _http_download(url, dest, expected_sha256, timeout=60):
         ) from None
     except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
         tmp.unlink(missing_ok=True)
-        raise _UpstreamUnreachable(f"{url}: {getattr(e, 'reason', e)}") from None
+        raise UpstreamUnreachable(f"{url}: {getattr(e, 'reason', e)}") from None
     if digest.hexdigest() != expected_sha256:
         tmp.unlink(missing_ok=True)
         raise ChecksumError(
@@ -67,7 +67,7 @@ def _copy_verified(source, dest, expected_sha256):
         raise FileNotFoundError(
             f"The local upstream copy lacks a file. Received: source_dir file={str(source)!r}"
         )
-    actual = _sha256(source)
+    actual = sha256_file(source)
     if actual != expected_sha256:
         raise ChecksumError(
             f"Local upstream file does not match its pinned sha256. "
@@ -285,11 +285,11 @@ def build_preset(
     return preset_dir
 
 
-def _build_cached(entry, cache_dir, upstream_url, force):
+def build_cached(entry, cache_dir, upstream_url, force):
     """The upstream-built preset in the cache, built once under a file lock."""
     import filelock
 
-    target = _built_dir(entry, cache_dir)
+    target = built_dir(entry, cache_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(str(target.parent / f".{target.name}.lock")):
         if force or not (target / WEIGHTS_FILE).is_file():

@@ -1,17 +1,107 @@
-"""Pinned sha256 of every upstream file the registry's presets are built from.
+"""The table of pretrained styles: one plain dict per style, as keras-hub's
+`<model>_presets.py` files are.
 
-Data only: `registry.py` turns it into `UpstreamSource.sha256`. Files are the
-ml5.js copies of lengstrom/fast-style-transfer's weights at `ML5_COMMIT`.
+Each entry holds
+- `metadata`: the painting (title, artist, year, medium), a description, the
+  licence and attribution of the weights;
+- `hub`: the Hub repo (the owner comes from `KERAS_STYLE_HUB_OWNER`), the
+  pinned commit of the published preset (None while unpublished) and the
+  sha256 of its files, as printed by `zoo/build_presets.py --upload`;
+- `embedded`: the sha256 of the preset shipped inside the package
+  (`keras_style/zoo/embedded/<name>/`, printed by `zoo/build_presets.py
+  --embed`), or None when the style is downloaded on first use;
+- `upstream`: the original files a preset is converted from, with the sha256
+  of every one.
+
+Data only: `registry.py` validates it and turns it into `StyleEntry`s.
 """
 
 ML5_COMMIT = "0612a3e7c51cbffdc5db701dff49d16d1ac26fa8"
+ML5_BASE_URL = (
+    "https://raw.githubusercontent.com/ml5js/ml5-data-and-models/"
+    f"{ML5_COMMIT}/models/style-transfer"
+)
+ML5_FILES = ("manifest.json", "Variable", *(f"Variable_{i}" for i in range(1, 48)))
+LENGSTROM_HOMEPAGE = "https://github.com/lengstrom/fast-style-transfer"
+LENGSTROM_LICENCE = (
+    "Weights by Logan Engstrom (lengstrom/fast-style-transfer, 2016): free for "
+    "research / non-commercial use with attribution to Logan Engstrom and this "
+    "notice retained; contact the author for any other use."
+)
+LENGSTROM_ATTRIBUTION = (
+    "Logan Engstrom, Fast Style Transfer in TensorFlow (2016), "
+    "https://github.com/lengstrom/fast-style-transfer; republished by ml5.js "
+    "(ml5js/ml5-data-and-models)."
+)
+# The same manifest.json (variable names and shapes) for every style.
+_ML5_MANIFEST_SHA256 = (
+    "e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9"
+)
 
-ML5_MANIFEST_SHA256 = "e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9"
 
-# sha256 of Variable, Variable_1, ..., Variable_47 as published at ML5_COMMIT in
-# models/style-transfer/<style>/ (byte-identical to ../shared/data), one a line.
-ML5_SHA256 = {
-    "wave": """
+def _lengstrom(
+    name,
+    title,
+    artist,
+    year,
+    medium,
+    *,
+    variables,
+    embedded=None,
+    published=(None, {}),
+):
+    """The entry of one of Logan Engstrom's networks, as republished by ml5.
+
+    `variables`: sha256 of `Variable`, `Variable_1`, ... `Variable_47`, one a
+    line, as published at `ML5_COMMIT` in `models/style-transfer/<name>/`.
+    `published`: `(commit sha, {preset file: sha256})` once the preset is on
+    the Hub.
+    """
+    hashes = variables.split()
+    return {
+        "metadata": {
+            "title": title,
+            "artist": artist,
+            "year": year,
+            "medium": medium,
+            "description": (
+                f"Fast style transfer in the style of {artist}'s {title} ({year})."
+            ),
+            "licence": LENGSTROM_LICENCE,
+            "attribution": LENGSTROM_ATTRIBUTION,
+        },
+        "hub": {
+            "repo": f"lengstrom-{name.replace('_', '-')}",
+            "revision": published[0],
+            "sha256": dict(published[1]),
+        },
+        "embedded": embedded,
+        "upstream": {
+            "format": "lengstrom-ml5",
+            "base_url": ML5_BASE_URL,
+            "folder": name,
+            "homepage": LENGSTROM_HOMEPAGE,
+            "sha256": dict(
+                zip(ML5_FILES, [_ML5_MANIFEST_SHA256, *hashes], strict=True)
+            ),
+        },
+    }
+
+
+PRESETS = {
+    "wave": _lengstrom(
+        "wave",
+        "The Great Wave off Kanagawa",
+        "Katsushika Hokusai",
+        "c. 1831",
+        "woodblock print",
+        embedded={
+            "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
+            "model.weights.h5": "911cebc5d8baedbbabf72fa52a85c176167b453428a27c83ac4187503de68b27",
+            "metadata.json": "46811e5e6e87e3a7b7142f94a06094bbc7f2e3e0ce9d2872390d9178b6b4e14e",
+            "README.md": "812c9ed91387e4eee760a2c3ad4ebf535e7c741be4545c763749b6ad261e5efb",
+        },
+        variables="""
 64fc05d3b3ce0ece5b0d06fb9fbd9f8dc3acc7eaff1b9fa04deb1a043fab1897
 744fe8a5b724b8d7313c02ae8c3603463d5422d629725d04cbc46234d87cd99d
 b44316d770249f2d099b907297fcce38ba743e31e0b3730a006277598e076853
@@ -61,7 +151,20 @@ bff0ee22253e87895b408e7d0c6b4430b82a1330a93e4e8ac7302d9cde4197af
 4e30c0b5ecf6f42fbfdcdf05be12afbd3d2769d34ed2664c0eced23d51bf2659
 e3c80bd6946bec6c906a969baaadacab3c9a2155d64c2ba52fd0ddc9b99d76b3
 """,
-    "rain_princess": """
+    ),
+    "rain_princess": _lengstrom(
+        "rain_princess",
+        "Rain Princess",
+        "Leonid Afremov",
+        "2000s",
+        "oil painting",
+        embedded={
+            "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
+            "model.weights.h5": "d70ca368c229b88808cf500885cfde6b6528134bf0155cdeae69f0d0979fea5c",
+            "metadata.json": "074249a9fc1bca11a01ff172ad451735dd172c64f1c4669f2db41589aca73c38",
+            "README.md": "c4f1774e2bcf2db677b8eb96aea0b03d3f34b47cc2adfe0ff87ca6b67d6a4f29",
+        },
+        variables="""
 dff3e6faaac775ad4e513c0df12a9a3bd2eb13b0849827c4dc16863a82325904
 8e95d0a3d1ff78e6b5f5dc84e074e42e47b0277db29cb5b17dc4748fba4eb236
 1609c32722c44e5c675bc59ddddec012b632d9ba5c1993e6f815264d1a4e2e0f
@@ -111,7 +214,14 @@ b4f3e3ac486fd1984bebc6f7ec44a548b4464f08828626fd1bb32d760052a6a6
 91ad41936f1a2815901bcbd779f3917fd364034dc258e0ae33f4682f5dab91af
 e621cb263a95939f183b8c42f1a953ce8723b76187d95b27963813a2ee2606a8
 """,
-    "la_muse": """
+    ),
+    "la_muse": _lengstrom(
+        "la_muse",
+        "La Muse",
+        "Pablo Picasso",
+        "1935",
+        "oil painting",
+        variables="""
 5fb0a170666f9305d6b2640156b025af45a1c118cefb5da3708c1820a2613c7b
 3f03142d6a62195024802d767d642f8b42c1d6601a56e60c6621b0f5fc983775
 4d14115f409eb1ad18219e4b593543055be3f76b6f03219818e5b7d8179d7d84
@@ -161,7 +271,14 @@ eefee49241d00ff09e2c3e76827aee33313bda64350a81e3fe5641a7d507b7aa
 2d4013b46ef962e19968e6b8eb653af1a4a0821548f4b7321e00202ca2c2905b
 4113c0dfa8b97af10c4135c0c6cf404e53256d70b7934008f6f9190a5259a9c6
 """,
-    "scream": """
+    ),
+    "scream": _lengstrom(
+        "scream",
+        "The Scream",
+        "Edvard Munch",
+        "1893",
+        "painting",
+        variables="""
 8308f3e49b4a3f20668b72935837abd9add914185c90bb326bf157a3cdb72595
 a7804fc293b7b6fdbb9afc52343eb6a03d57be56396638ab65b971a0b5481c2f
 79d8e27d881692778c7121518f47b0b8eb855419552fe0a91b5ec62a9eac0a4b
@@ -211,7 +328,14 @@ c1b075dda5d537e77ace9ad6317d984548f6825fdd703336930f11dbd38ee7e0
 29094472f1ced12b8869afaf91f7391eb6b54f72f445eba383e9e8645a3849d8
 fd574ddf01eecbb74cd4fc19a06fcf0e320517e1478ff1be4afa93a9a65e886c
 """,
-    "udnie": """
+    ),
+    "udnie": _lengstrom(
+        "udnie",
+        "Udnie (Young American Girl, The Dance)",
+        "Francis Picabia",
+        "1913",
+        "oil painting",
+        variables="""
 999419eafd6502adb527ec8ce98e1abc6029f309035d182b24e1589f7c0c021b
 0e5b6ec6dc8c4bbcf811b30ec2b5ccff7de9df730161a6a4b156f557df518ad3
 667ac5de7ffe14c0eba0941141905e88961f1bfc689fdf1538af03e1a088c3b1
@@ -261,7 +385,14 @@ f273fcc8299423477fee15149486148f483d54ebdeaa1ef6df09b7d9cd12d329
 877ca9ffb82fa5f435f6838fc9ac33c4b7a7e246a2671a20688c79efe11cd78e
 ac3e020206aafe033f931e1ecfcc01a0e081bcedec490dfae98c5acc0b4d0ecf
 """,
-    "wreck": """
+    ),
+    "wreck": _lengstrom(
+        "wreck",
+        "The Shipwreck of the Minotaur",
+        "J. M. W. Turner",
+        "c. 1810",
+        "oil painting",
+        variables="""
 4652906cb48067a7c14194cf480b3a0af9a78e22e6b26c094c6941a8075e97e9
 be5be6b2bb70073bea29a038ec8bf5797ae0c1b85eb6f48006f075d5570547a5
 131227c1d87841fc0bc439419f64ebdf66b795f0ecc83779684c5c45e8a01de8
@@ -311,4 +442,5 @@ dc50d8c2b7bfa137dbce1e253048bf9ec2631658db70a79975e37e92eea7bf31
 2e3578da480258f042e9e08d01453da7f8dc4e38cfd68d38a34dd176a412e679
 ed39abffa3f9c97d2ff70459da51b15f1924d3dd555de19447ee99b94e0c9328
 """,
+    ),
 }
