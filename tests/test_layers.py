@@ -1,11 +1,11 @@
 """Layers of the feed-forward style network: numerics and serialization."""
 
-import os
 import time
 
 import keras
 import numpy as np
 import pytest
+from testing import run_layer_serialization_test, to_numpy
 
 from keras_style.layers import (
     InstanceNormalization,
@@ -15,20 +15,7 @@ from keras_style.layers import (
     UpsampleConv2D,
 )
 
-# JAX compiles each new shape with full XLA optimisation, which dominates these
-# tiny tests (about 1 s per shape on 2 cores); level 0 compiles ~20x faster.
-# Set before JAX's first computation, by whichever of test_layers.py and
-# test_callbacks.py is collected first (conftest.py would be the better home).
-if keras.backend.backend() == "jax" and "xla_backend_optimization_level" not in (
-    os.environ.get("XLA_FLAGS", "")
-):
-    os.environ["XLA_FLAGS"] = (
-        os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0"
-    ).strip()
-
-
-def _np(x):
-    return keras.ops.convert_to_numpy(x)
+_np = to_numpy
 
 
 def test_reflection_padding_matches_numpy(rng):
@@ -141,23 +128,8 @@ LAYERS = [
 
 @pytest.mark.parametrize("make", LAYERS, ids=lambda f: f().__class__.__name__)
 def test_layer_serialization_round_trip(make, rng, tmp_path):
-    layer = make()
     x = rng.normal(size=(1, 8, 10, 4)).astype("float32")
-    y = _np(layer(x))
-    config = keras.saving.serialize_keras_object(layer)
-    assert config["registered_name"].startswith("keras_style>")
-    clone = keras.saving.deserialize_keras_object(config)
-    assert clone.get_config() == layer.get_config()
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(_np(clone(x)), y, rtol=1e-5, atol=1e-5)
-    # Through a .keras file inside a functional model.
-    inputs = keras.Input((None, None, 4))
-    model = keras.Model(inputs, make()(inputs))
-    model.layers[-1].set_weights(layer.get_weights())
-    model.save(tmp_path / "m.keras")
-    loaded = keras.saving.load_model(tmp_path / "m.keras")
-    np.testing.assert_allclose(_np(loaded(x)), y, rtol=1e-5, atol=1e-5)
+    run_layer_serialization_test(make, x, tmp_path)
 
 
 @pytest.mark.parametrize("padding", ["reflect", "zero"])

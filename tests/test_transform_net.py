@@ -4,14 +4,13 @@ import h5py
 import keras
 import numpy as np
 import pytest
+from testing import run_model_saving_test, run_preset_test, to_numpy
 
 from keras_style.transform_net import TransformNet
 
 SMALL = dict(filters=(8, 16, 32), residual_blocks=1)
 
-
-def _np(x):
-    return keras.ops.convert_to_numpy(x)
+_np = to_numpy
 
 
 def _h5_paths(path):
@@ -67,8 +66,6 @@ def test_variants_build_and_keep_size(kwargs, rng):
 
 def test_config_round_trip():
     net = TransformNet(filters=(4, 8, 16), residual_blocks=2, upsampling="transpose")
-    clone = TransformNet.from_config(net.get_config())
-    assert clone.get_config() == net.get_config()
     restored = keras.saving.deserialize_keras_object(
         keras.saving.serialize_keras_object(net)
     )
@@ -76,20 +73,17 @@ def test_config_round_trip():
     assert restored.get_config() == net.get_config()
 
 
-def test_keras_file_and_weights_round_trip(tmp_path, rng):
-    net = TransformNet(**SMALL)
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"upsampling": "transpose", "padding": "zero", "output_activation": "tanh"}],
+    ids=["default", "lengstrom"],
+)
+def test_keras_file_weights_and_preset_round_trips(kwargs, tmp_path, rng):
+    net = TransformNet(**SMALL, **kwargs)
     x = rng.uniform(0, 255, (1, 19, 25, 3)).astype("float32")
-    y = _np(net(x))
-    net.save(tmp_path / "net.keras")
-    loaded = keras.saving.load_model(tmp_path / "net.keras")
-    assert isinstance(loaded, TransformNet)
-    np.testing.assert_allclose(_np(loaded(x)), y, rtol=1e-5, atol=1e-3)
-
-    net.save_weights(tmp_path / "net.weights.h5")
-    other = TransformNet(**SMALL)
-    other.build()
-    other.load_weights(tmp_path / "net.weights.h5")
-    np.testing.assert_allclose(_np(other(x)), y, rtol=1e-5, atol=1e-3)
+    net(x)
+    run_model_saving_test(net, x, tmp_path)
+    run_preset_test(net, x, tmp_path, metadata={"style": "noise"})
 
 
 def test_weight_paths_are_stable(tmp_path):
