@@ -5,6 +5,8 @@ Every image entering the library passes through `load_image`, so odd inputs
 handled in one place and reach the networks as RGB float32 arrays in 0..255.
 """
 
+import functools
+import io
 import os
 import pathlib
 import tempfile
@@ -43,6 +45,14 @@ def _open_path(path, name):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
+                frames = getattr(img, "n_frames", 1)
+                if frames > 1:
+                    warnings.warn(
+                        f"`{name}` holds {frames} frames (an animation or a "
+                        f"multi-page file); only the first is used. Received: "
+                        f"{name}={path}",
+                        stacklevel=3,
+                    )
                 img.load()
                 return img.copy()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
@@ -252,7 +262,74 @@ def to_pil(image, alpha=None):
     return Image.fromarray(rgb, mode="RGB")
 
 
-def save_image(image, path, alpha=None, **save_kwargs):
+def check_output_path(path, *, name="path", mode="RGB"):
+    """Checks, before any work, that an image can be written to `path`.
+
+    The extension must name a format Pillow can write for `mode` (e.g. not
+    `.xbm`, which only holds 1-bit images) and the folder must be writable
+    (it is created if missing).
+
+    Args:
+        path: the destination file.
+        name: the argument name used in error messages (`-o` in the CLI).
+        mode: PIL mode of the image to write.
+
+    Returns:
+        `(path as pathlib.Path, Pillow format name)`.
+
+    Example:
+
+    >>> check_output_path("out/photo.jpg")
+    (PosixPath('out/photo.jpg'), 'JPEG')
+    """
+    path = pathlib.Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None or fmt not in Image.SAVE:
+        raise ValueError(
+            f"`{name}` must end in an image extension Pillow can write, e.g. .png "
+            f"or .jpg. Received: {name}={str(path)!r}"
+        )
+    problem = _cannot_write(fmt, mode)
+    if problem:
+        raise ValueError(
+            f"`{name}` names a format that cannot hold {mode} images ({problem}); "
+            f"use .png or .jpg. Received: {name}={str(path)!r}"
+        )
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"`{name}` is a folder, not an image file. Received: {name}={str(path)!r}"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _write_error(e, path, name) from None
+    if not os.access(path.parent, os.W_OK):
+        raise PermissionError(
+            f"`{name}` is in a folder that cannot be written. Received: "
+            f"{name}={str(path)!r}"
+        )
+    return path, fmt
+
+
+@functools.cache
+def _cannot_write(fmt, mode):
+    """Why Pillow cannot encode `mode` images as `fmt` (XBM: 1-bit only, ...)."""
+    try:
+        Image.new(mode, (1, 1)).save(io.BytesIO(), format=fmt)
+    except (OSError, ValueError, KeyError) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def _write_error(error, path, name):
+    """An OSError about a temporary file, restated about the destination."""
+    reason = error.strerror or str(error)
+    message = f"Cannot write `{name}` ({reason}). Received: {name}={str(path)!r}"
+    # OSError(errno, message) picks the subclass (PermissionError, ...).
+    return OSError(error.errno, message) if error.errno else OSError(message)
+
+
+def save_image(image, path, alpha=None, *, name="path", **save_kwargs):
     """Saves an image atomically: written to a temp file, then renamed.
 
     A crash or a failing encoder never leaves a partial file at `path`.
@@ -261,6 +338,7 @@ def save_image(image, path, alpha=None, **save_kwargs):
         image: float RGB array in 0..255, uint8 array, or `PIL.Image`.
         path: destination; the format follows the extension.
         alpha: optional alpha channel to attach (PNG/WebP/TIFF).
+        name: the argument name used in error messages.
         **save_kwargs: forwarded to `PIL.Image.save` (e.g. `quality=95`).
 
     Returns:
@@ -271,24 +349,25 @@ def save_image(image, path, alpha=None, **save_kwargs):
     >>> save_image(np.zeros((8, 8, 3)), "/tmp/black.png")
     PosixPath('/tmp/black.png')
     """
-    path = pathlib.Path(path)
     pil = image if isinstance(image, Image.Image) else to_pil(image, alpha)
-    fmt = Image.registered_extensions().get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(
-            "Unknown image extension; use e.g. .png or .jpg. "
-            f"Received: path={str(path)!r}"
-        )
+    path, fmt = check_output_path(path, name=name)
     if fmt == "JPEG" and pil.mode != "RGB":
         pil = pil.convert("RGB")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent
+        )
+    except OSError as e:
+        raise _write_error(e, path, name) from None
     try:
         with os.fdopen(fd, "wb") as f:
             pil.save(f, format=fmt, **save_kwargs)
         # mkstemp creates 0600 files; give the result the usual umask mode.
         os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
+    except OSError as e:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise _write_error(e, path, name) from None
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise

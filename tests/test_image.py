@@ -1,5 +1,7 @@
 """Image loading, validation, atomic saving and colour helpers."""
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -133,6 +135,54 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 def test_save_rejects_unknown_extension(tmp_path):
     with pytest.raises(ValueError, match="Received: path="):
         image_lib.save_image(np.zeros((4, 4, 3)), tmp_path / "out.xyz")
+
+
+@pytest.mark.parametrize(
+    "name, error, match",
+    [
+        ("x.xbm", ValueError, "cannot hold RGB images"),
+        ("x.xyz", ValueError, "image extension"),
+        ("noext", ValueError, "image extension"),
+        ("folder.png", IsADirectoryError, "is a folder"),
+    ],
+)
+def test_output_path_is_checked_before_any_work(tmp_path, name, error, match):
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(error, match=match) as info:
+        image_lib.check_output_path(tmp_path / name, name="-o")
+    assert "Received: -o=" in str(info.value)
+    assert image_lib.check_output_path(tmp_path / "new" / "x.webp") == (
+        tmp_path / "new" / "x.webp",
+        "WEBP",
+    )
+
+
+def test_unwritable_destinations_name_the_output_not_a_temp_file(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):  # root ignores permissions
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(PermissionError, match="Received: -o=") as info:
+            image_lib.save_image(np.zeros((4, 4, 3)), locked / "x.png", name="-o")
+        assert ".part" not in str(info.value)
+    finally:
+        locked.chmod(0o700)
+    with pytest.raises(
+        OSError, match=r"Cannot write `path`.*Received: path='/proc/x.jpg'"
+    ):
+        image_lib.save_image(np.zeros((4, 4, 3)), "/proc/x.jpg")
+
+
+def test_multi_frame_files_warn_that_one_frame_is_used(tmp_path):
+    frames = [Image.fromarray(_gradient()), Image.fromarray(_gradient()[::-1].copy())]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:])
+    frames[0].save(tmp_path / "b.tif", save_all=True, append_images=frames[1:])
+    for file in ("a.gif", "b.tif"):
+        with pytest.warns(UserWarning, match="holds 2 frames.*first"):
+            out = image_lib.load_image(tmp_path / file, name="photo")
+        assert out.shape == (12, 20, 3)
 
 
 def test_yiq_round_trip_and_luminance_transfer(rng):
