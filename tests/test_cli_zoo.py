@@ -47,6 +47,8 @@ def test_zoo_list(capsys):
     for name in ("wave", "rain_princess", "la_muse", "scream", "udnie", "wreck"):
         assert name in out
     assert "Hokusai" in out and "non-commercial" in out
+    code, quiet, _ = run(capsys, "zoo", "list", "--quiet")
+    assert code == 0 and "Licence" not in quiet and "wave" in quiet
 
 
 def test_stylize_one_file(capsys, preset, photos, tmp_path):

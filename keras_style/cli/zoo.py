@@ -3,7 +3,10 @@
 `add_parser` registers the `zoo` sub-command and its two sub-sub-commands;
 `run_list` prints the styles, where each will be loaded from, and their
 licences; `run_download` fetches one style into the cache and prints its path.
+Both print their result even with `--quiet` (it is what was asked for).
 """
+
+from keras_style.cli.arguments import add_output_options
 
 # What `keras_style.zoo.source` answers, as told to a user.
 _SOURCES = {
@@ -25,8 +28,9 @@ def run_list(args):
             f"{e.name:<14} {e.title} ({e.artist}, {e.year})  "
             f"[{where.format(handle=handle)}]"
         )
-    for licence in sorted({e.licence for e in entries}):
-        print(f"Licence: {licence}")
+    if not args.quiet:
+        for licence in sorted({e.licence for e in entries}):
+            print(f"Licence: {licence}")
     return 0
 
 
@@ -50,10 +54,12 @@ def add_parser(subparsers):
         "list", help="list the available styles and where each comes from"
     )
     ls.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
+    add_output_options(ls)
     ls.set_defaults(func=run_list)
     d = zsub.add_parser("download", help="fetch a style into the cache")
     d.add_argument("style", metavar="NAME", help="zoo name or hf://owner/repo[@rev]")
     d.add_argument("--revision")
     d.add_argument("--cache-dir")
     d.add_argument("--force", action="store_true", help="download even if cached")
+    add_output_options(d)
     d.set_defaults(func=run_download)
