@@ -7,8 +7,11 @@
   included, so a run killed at any moment ends after the same number of steps.
 - `StopOnNaN` stops training on a NaN/Inf loss with a message naming the
   likely cause.
+- `StepLossLog` writes the losses of every step to a CSV file that a resumed
+  run continues.
 """
 
+import csv
 import json
 import logging
 import math
@@ -369,3 +372,106 @@ class StopOnNaN(keras.callbacks.TerminateOnNaN):
             + "; ".join(causes)
             + ". Resume from the last backup after changing the setting."
         )
+
+
+class StepLossLog(_StepCounter):
+    """Appends the losses of every training step to a CSV file.
+
+    Keras' `CSVLogger` writes one row per epoch; a loss curve of a style
+    network needs steps. Columns: `step` (the global optimizer step, counted
+    across epochs and resumed runs), then `loss` and the other logged values
+    (`content_loss`, `style_loss`, `tv_loss` for perceptual training).
+
+    A resumed run continues the same file: rows after the step training
+    resumes from (written after the last backup of an interrupted run, or a
+    half-written last line) are dropped first, so every step appears once.
+    Place it after `StepBackupAndRestore` in the callback list, so the
+    restored step is known when training begins. Rows are flushed as they
+    are written.
+
+    Args:
+        filename: path of the CSV file.
+        every_n_steps: write every N-th step.
+
+    Example:
+
+    >>> log = StepLossLog("out.ckpt/losses.csv")
+    >>> model.fit(dataset, steps_per_epoch=1000, epochs=40,
+    ...           callbacks=[StepBackupAndRestore("out.ckpt/backup"), log])
+    """
+
+    def __init__(self, filename, every_n_steps=1):
+        super().__init__()
+        if (
+            isinstance(every_n_steps, bool)
+            or not isinstance(every_n_steps, int)
+            or every_n_steps < 1
+        ):
+            raise ValueError(
+                "`every_n_steps` must be a positive int. "
+                f"Received: every_n_steps={every_n_steps!r}"
+            )
+        self.filename = pathlib.Path(filename)
+        self.every_n_steps = every_n_steps
+        self._file = None
+        self._writer = None
+        self._columns = None
+
+    def _read_rows(self, up_to_step):
+        """Header and complete rows with `step <= up_to_step` of the file."""
+        if not self.filename.is_file():
+            return None, []
+        with open(self.filename, newline="") as f:
+            lines = f.read().split("\n")
+        if lines and lines[-1] != "":
+            lines = lines[:-1]  # half-written last line of a killed run
+        rows = list(csv.reader(line for line in lines if line))
+        if not rows or not rows[0] or rows[0][0] != "step":
+            return None, []
+        header, kept = rows[0], []
+        for row in rows[1:]:
+            try:
+                step = int(row[0])
+            except (ValueError, IndexError):
+                continue
+            if len(row) == len(header) and step <= up_to_step:
+                kept.append(row)
+        return header, kept
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        header, rows = self._read_rows(self.step)
+        self._columns = header
+        self.filename.parent.mkdir(parents=True, exist_ok=True)
+        if header is not None:
+            # Rewrite atomically without the rows this run will train again.
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{self.filename.name}.", dir=self.filename.parent
+            )
+            with os.fdopen(fd, "w", newline="") as f:
+                csv.writer(f, lineterminator="\n").writerows([header, *rows])
+            os.replace(tmp, self.filename)
+        # Open for the whole run: one flushed row per step.
+        self._file = open(self.filename, "a", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file, lineterminator="\n")
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        if self._writer is None or self.step % self.every_n_steps:
+            return
+        logs = logs or {}
+        if self._columns is None:
+            keys = sorted(logs, key=lambda k: (k != "loss", k))
+            self._columns = ["step", *keys]
+            self._writer.writerow(self._columns)
+        values = [self.step]
+        for key in self._columns[1:]:
+            value = logs.get(key)
+            values.append("" if value is None else repr(float(value)))
+        self._writer.writerow(values)
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+        self._file = self._writer = None

@@ -1,4 +1,4 @@
-"""Callbacks: previews, exact resume after an interruption, NaN guard."""
+"""Callbacks: previews, exact resume after an interruption, NaN guard, loss log."""
 
 import json
 import os
@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_style.callbacks import StepBackupAndRestore, StopOnNaN, StylePreview
+from keras_style.callbacks import (
+    StepBackupAndRestore,
+    StepLossLog,
+    StopOnNaN,
+    StylePreview,
+)
 from keras_style.transform_net import TransformNet
 
 # JAX compiles each new shape with full XLA optimisation, which dominates these
@@ -201,3 +206,67 @@ def test_style_preview_rejects_bad_arguments(rng):
         StylePreview([np.zeros((8, 8, 3))], every_n_steps=0)
     with pytest.raises(ValueError, match="images"):
         StylePreview([], every_n_steps=1)
+
+
+def _log_rows(path):
+    lines = path.read_text().split("\n")
+    assert lines[-1] == ""  # every row complete
+    rows = [line.split(",") for line in lines[:-1]]
+    return rows[0], [int(r[0]) for r in rows[1:]], rows[1:]
+
+
+def test_step_loss_log_continues_across_a_crash_without_duplicates(tmp_path, rng):
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = rng.normal(size=(32, 1)).astype("float32")
+    path = tmp_path / "ckpt" / "losses.csv"
+
+    def callbacks():
+        backup = StepBackupAndRestore(
+            tmp_path / "backup", save_freq=5, delete_checkpoint=False
+        )
+        return [backup, StepLossLog(path)]
+
+    model = _dense_model(0)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(
+            x,
+            y,
+            batch_size=4,
+            epochs=3,
+            verbose=0,
+            callbacks=[*callbacks(), Interrupt(12)],
+        )
+    header, steps, rows = _log_rows(path)
+    assert header == ["step", "loss"]
+    assert steps == list(range(1, 13))  # flushed as written
+    with open(path, "a") as f:
+        f.write("13,0.5")  # a row half-written when the process died
+
+    # Resumed from the backup of step 10: steps 11-12 are trained again.
+    model = _dense_model(0)
+    model.fit(x, y, batch_size=4, epochs=3, verbose=0, callbacks=callbacks())
+    header, steps, rows = _log_rows(path)
+    assert steps == list(range(1, 25))
+    assert all(np.isfinite(float(r[1])) for r in rows)
+
+
+def test_step_loss_log_columns_and_every_n_steps(tmp_path, rng):
+    x = rng.normal(size=(16, 4)).astype("float32")
+    model = _dense_model(0)
+    model.compile(
+        keras.optimizers.Adam(1e-2), loss="mse", metrics=["mae"], run_eagerly=EAGER
+    )
+    path = tmp_path / "log.csv"
+    model.fit(
+        x,
+        x[:, :1],
+        batch_size=4,
+        epochs=2,
+        verbose=0,
+        callbacks=[StepLossLog(path, every_n_steps=3)],
+    )
+    header, steps, _ = _log_rows(path)
+    assert header == ["step", "loss", "mae"]
+    assert steps == [3, 6]
+    with pytest.raises(ValueError, match="Received: every_n_steps=0"):
+        StepLossLog(path, every_n_steps=0)
