@@ -26,12 +26,17 @@ from keras_style.image import (
     transfer_luminance,
 )
 from keras_style.progbar import Progbar
-from keras_style.transform_net import METADATA_FILE, TransformNet
+from keras_style.transform_net import METADATA_FILE, MIN_SIZE, TransformNet
 
 # Above this many pixels an image is tiled unless `tile_size` says otherwise:
 # the lengstrom network needs ~0.6 kB of activations per pixel (~2.5 GB at 2048²).
 AUTO_TILE_PIXELS = 2048 * 2048
 DEFAULT_TILE_SIZE = 1024
+# Most pixels one forward pass may hold (all images or tiles of a batch,
+# ~10 GB of activations): batches are split to stay below it, and a single
+# image or tile above it is an error before anything is allocated. Raise it
+# with `Stylizer(..., max_pass_pixels=...)` on machines with more memory.
+MAX_PASS_PIXELS = 16 * 2**20
 
 FolderResult = collections.namedtuple("FolderResult", ["written", "skipped"])
 
@@ -66,6 +71,37 @@ def _check_optional_int(value, name, minimum):
     if value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value!r}")
     return int(value)
+
+
+def _check_options(
+    strength=1.0, max_size=None, tile_size=None, tile_overlap=None, batch_size=4
+):
+    """Checks `stylize`'s options; returns them normalised."""
+    strength = _check_fraction(strength, "strength")
+    max_size = _check_optional_int(max_size, "max_size", MIN_SIZE)
+    tile_size = _check_optional_int(tile_size, "tile_size", 16)
+    tile_overlap = _check_optional_int(tile_overlap, "tile_overlap", 0)
+    batch_size = _check_optional_int(batch_size, "batch_size", 1)
+    if batch_size is None:
+        raise TypeError(
+            "`batch_size` must be a positive int. Received: batch_size=None"
+        )
+    if tile_overlap is not None and tile_size is None:
+        raise ValueError(
+            "`tile_overlap` needs `tile_size` (without it, only images over "
+            f"{AUTO_TILE_PIXELS} pixels are tiled, with {DEFAULT_TILE_SIZE}-px "
+            f"tiles). Received: tile_overlap={tile_overlap}, tile_size=None"
+        )
+    if (
+        tile_size is not None
+        and tile_overlap is not None
+        and 2 * tile_overlap >= tile_size
+    ):
+        raise ValueError(
+            "`tile_overlap` must be less than half of `tile_size`. "
+            f"Received: tile_overlap={tile_overlap}, tile_size={tile_size}"
+        )
+    return strength, max_size, tile_size, tile_overlap, batch_size
 
 
 def tile_starts(length, tile, overlap):
@@ -147,7 +183,15 @@ class Stylizer:
     >>> stylizer.stylize("photo.jpg", strength=0.8).save("wave.jpg")
     """
 
-    def __init__(self, model, *, name=None, metadata=None, preset_dir=None):
+    def __init__(
+        self,
+        model,
+        *,
+        name=None,
+        metadata=None,
+        preset_dir=None,
+        max_pass_pixels=MAX_PASS_PIXELS,
+    ):
         if not isinstance(model, keras.Model):
             raise TypeError(
                 "`model` must be a Keras model (e.g. a TransformNet). "
@@ -157,6 +201,9 @@ class Stylizer:
         self.name = name or model.name
         self.metadata = dict(metadata or {})
         self.preset_dir = None if preset_dir is None else pathlib.Path(preset_dir)
+        self.max_pass_pixels = _check_optional_int(
+            max_pass_pixels, "max_pass_pixels", MIN_SIZE * MIN_SIZE
+        )
 
     def __repr__(self):
         return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}>"
@@ -240,24 +287,9 @@ class Stylizer:
         >>> stylizer.stylize(np.zeros((60, 80, 3), "uint8")).size
         (80, 60)
         """
-        strength = _check_fraction(strength, "strength")
-        max_size = _check_optional_int(max_size, "max_size", 1)
-        tile_size = _check_optional_int(tile_size, "tile_size", 16)
-        tile_overlap = _check_optional_int(tile_overlap, "tile_overlap", 0)
-        batch_size = _check_optional_int(batch_size, "batch_size", 1)
-        if batch_size is None:
-            raise TypeError(
-                "`batch_size` must be a positive int. Received: batch_size=None"
-            )
-        if (
-            tile_size is not None
-            and tile_overlap is not None
-            and 2 * tile_overlap >= tile_size
-        ):
-            raise ValueError(
-                "`tile_overlap` must be less than half of `tile_size`. "
-                f"Received: tile_overlap={tile_overlap}, tile_size={tile_size}"
-            )
+        strength, max_size, tile_size, tile_overlap, batch_size = _check_options(
+            strength, max_size, tile_size, tile_overlap, batch_size
+        )
         single = not isinstance(image, (list, tuple))
         images = [image] if single else list(image)
         if not images:
@@ -270,7 +302,8 @@ class Stylizer:
             tile_size=tile_size, tile_overlap=tile_overlap, batch_size=batch_size
         )
         originals = [rgb for rgb, _ in loaded]
-        styled = self._stylize_arrays(originals, strength, max_size, options)
+        names = ["image"] if single else [f"image[{i}]" for i in range(len(images))]
+        styled = self._stylize_arrays(originals, strength, max_size, options, names)
         results = []
         for (rgb, alpha), out in zip(loaded, styled):
             if out is not rgb:
@@ -307,6 +340,8 @@ class Stylizer:
         >>> len(result.written), result.skipped
         (12, {})
         """
+        # Bad options fail once, up front, not as one skipped file each.
+        _check_options(**{k: v for k, v in kwargs.items() if k != "preserve_colors"})
         input_dir = pathlib.Path(input_dir)
         output_dir = pathlib.Path(output_dir)
         files = list_images(input_dir, name="input_dir")
@@ -315,6 +350,11 @@ class Stylizer:
                 "`output_dir` must differ from `input_dir` (outputs keep the input "
                 f"file names). Received: output_dir={str(output_dir)!r}"
             )
+        # Outputs inside the input folder are never inputs (a rerun would
+        # stylize its own earlier results).
+        files = [
+            p for p in files if not p.resolve().is_relative_to(output_dir.resolve())
+        ]
         progbar = Progbar(len(files), verbose=verbose, unit_name="image")
         written, skipped = [], {}
         for i, path in enumerate(files):
@@ -324,9 +364,14 @@ class Stylizer:
             except (ValueError, OSError) as e:
                 skipped[path] = str(e)
             else:
-                result = self.stylize(
-                    rgb if alpha is None else np.dstack([rgb, alpha]), **kwargs
-                )
+                try:
+                    result = self.stylize(
+                        rgb if alpha is None else np.dstack([rgb, alpha]), **kwargs
+                    )
+                except ValueError as e:  # e.g. too small for the network
+                    skipped[path] = str(e).replace("`image`", "the image")
+                    progbar.update(i + 1)
+                    continue
                 try:
                     save_image(result, target)
                 except (ValueError, OSError) as e:
@@ -340,17 +385,87 @@ class Stylizer:
                 print(f"  {path}: {reason}", file=sys.stderr)
         return FolderResult(written, skipped)
 
+    def stylize_video(
+        self,
+        input,
+        output,
+        *,
+        consistency="flow",
+        strength=1.0,
+        preserve_colors=False,
+        max_size=None,
+        batch_size=4,
+        start=None,
+        end=None,
+        **kwargs,
+    ):
+        """Stylizes a video file, keeping its frames, timing and sound.
+
+        Frames are streamed (decoded, stylized in batches, encoded), so memory
+        does not depend on the clip's length; with `consistency="flow"`
+        flicker is removed with optical flow. Needs the `video` extra
+        (`pip install "keras-style[video]"`). See
+        `keras_style.video.stylize_video` for all options.
+
+        Args:
+            input: path of a video file or animated GIF.
+            output: destination (`.mp4` H.264 by default, `.gif`, `.mkv`,
+                ...); written to a temporary file and renamed when complete.
+            consistency: `"flow"` (steady) or `"none"` (frame by frame).
+            strength: float in [0, 1]; blend with the original frames.
+            preserve_colors: keep the video's colours.
+            max_size: optional int; frames are downscaled so their longest
+                side is at most this (the output has that size).
+            batch_size: frames per network call.
+            start, end: optional times in seconds to cut the clip.
+            **kwargs: `crf`, `codec`, `audio`, `blend`, `verbose`, tiling.
+
+        Returns:
+            The output path as a `pathlib.Path`.
+
+        Example:
+
+        >>> stylizer = keras_style.zoo.load("wave")
+        >>> stylizer.stylize_video("clip.mp4", "wave.mp4", max_size=640)
+        PosixPath('wave.mp4')
+        """
+        # Imported here: PyAV and OpenCV are optional and heavy.
+        from keras_style.video import stylize_video
+
+        return stylize_video(
+            self,
+            input,
+            output,
+            consistency=consistency,
+            strength=strength,
+            preserve_colors=preserve_colors,
+            max_size=max_size,
+            batch_size=batch_size,
+            start=start,
+            end=end,
+            **kwargs,
+        )
+
     # --- internals ----------------------------------------------------------
 
-    def _stylize_arrays(self, originals, strength, max_size, options):
+    def _stylize_arrays(self, originals, strength, max_size, options, names):
         """Network outputs (float32 `(H, W, 3)`) for each original, same sizes."""
         if strength == 0.0:
             return list(originals)
         inputs = []
-        for rgb in originals:
+        for rgb, name in zip(originals, names):
             h, w = rgb.shape[:2]
             if max_size is not None and max(h, w) > max_size:
                 rgb = resize(rgb, *scaled_size(h, w, max_size))
+            if min(rgb.shape[:2]) < MIN_SIZE:
+                # Checked here, on the real size: the network's own check only
+                # sees static shapes, which a compiled function may not have.
+                scaled = "" if rgb.shape[:2] == (h, w) else f", {w}x{h} before max_size"
+                raise ValueError(
+                    f"`{name}` is too small: the network needs at least "
+                    f"{MIN_SIZE}x{MIN_SIZE} pixels. Received: {name} of "
+                    f"{rgb.shape[1]}x{rgb.shape[0]} pixels{scaled}"
+                )
             inputs.append(rgb)
         outputs = [None] * len(inputs)
         # Same-sized, untiled images share batches (e.g. video frames).
@@ -361,9 +476,10 @@ class Stylizer:
                 groups[rgb.shape].append(i)
             else:
                 outputs[i] = self._stylize_tiled(rgb, tile, options)
-        for indices in groups.values():
-            for k in range(0, len(indices), options["batch_size"]):
-                chunk = indices[k : k + options["batch_size"]]
+        for shape, indices in groups.items():
+            batch_size = self._pass_batch_size(shape, options["batch_size"])
+            for k in range(0, len(indices), batch_size):
+                chunk = indices[k : k + batch_size]
                 batch = np.stack([inputs[i] for i in chunk]).astype(np.float32)
                 for i, out in zip(chunk, _forward(self.model, batch)):
                     outputs[i] = out
@@ -371,6 +487,19 @@ class Stylizer:
             out if out.shape[:2] == rgb.shape[:2] else resize(out, *rgb.shape[:2])
             for out, rgb in zip(outputs, originals)
         ]
+
+    def _pass_batch_size(self, shape, batch_size):
+        """`batch_size`, lowered so one pass stays within `max_pass_pixels`."""
+        pixels = shape[0] * shape[1]
+        if pixels > self.max_pass_pixels:
+            raise ValueError(
+                f"One {shape[1]}x{shape[0]} image or tile exceeds the "
+                f"{self.max_pass_pixels}-pixel limit of one forward pass; pass "
+                "a smaller `tile_size` or `max_size`, or raise "
+                "`Stylizer(..., max_pass_pixels=...)`. "
+                f"Received: {shape[1]}x{shape[0]} = {pixels} pixels"
+            )
+        return max(1, min(batch_size, self.max_pass_pixels // pixels))
 
     @staticmethod
     def _tile_size_for(shape, tile_size):
@@ -396,8 +525,9 @@ class Stylizer:
         acc = np.zeros((h, w, 3), np.float32)
         norm = np.zeros((h, w, 1), np.float32)
         boxes = [(i, j) for i in range(len(ys)) for j in range(len(xs))]
-        for k in range(0, len(boxes), options["batch_size"]):
-            chunk = boxes[k : k + options["batch_size"]]
+        batch_size = self._pass_batch_size((th, tw), options["batch_size"])
+        for k in range(0, len(boxes), batch_size):
+            chunk = boxes[k : k + batch_size]
             batch = np.stack(
                 [rgb[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] for i, j in chunk]
             ).astype(np.float32)
