@@ -302,7 +302,12 @@ class Stylizer:
             tile_size=tile_size, tile_overlap=tile_overlap, batch_size=batch_size
         )
         originals = [rgb for rgb, _ in loaded]
-        names = ["image"] if single else [f"image[{i}]" for i in range(len(images))]
+        names = [
+            ("image" if single else f"image[{i}]")
+            # A file names itself in errors.
+            + (f" ({img})" if isinstance(img, (str, pathlib.PurePath)) else "")
+            for i, img in enumerate(images)
+        ]
         styled = self._stylize_arrays(originals, strength, max_size, options, names)
         results = []
         for (rgb, alpha), out in zip(loaded, styled):
@@ -369,7 +374,7 @@ class Stylizer:
                         rgb if alpha is None else np.dstack([rgb, alpha]), **kwargs
                     )
                 except ValueError as e:  # e.g. too small for the network
-                    skipped[path] = str(e).replace("`image`", "the image")
+                    skipped[path] = str(e)
                     progbar.update(i + 1)
                     continue
                 try:
@@ -462,7 +467,7 @@ class Stylizer:
                 # sees static shapes, which a compiled function may not have.
                 scaled = "" if rgb.shape[:2] == (h, w) else f", {w}x{h} before max_size"
                 raise ValueError(
-                    f"`{name}` is too small: the network needs at least "
+                    f"{name} is too small: the network needs at least "
                     f"{MIN_SIZE}x{MIN_SIZE} pixels. Received: {name} of "
                     f"{rgb.shape[1]}x{rgb.shape[0]} pixels{scaled}"
                 )

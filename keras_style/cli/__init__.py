@@ -119,10 +119,29 @@ def main(argv=None):
     _quiet_backend(args)
     try:
         return args.func(args) or 0
-    except (ValueError, TypeError, FileNotFoundError, IsADirectoryError) as e:
-        # Bad user input: one clear line, not a traceback.
+    except _BAD_INPUT as e:
+        # Bad user input: one clear line (exit 2), not a traceback.
+        if getattr(args, "debug", False):
+            raise
         print(f"keras-style {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # the machine, not the input (disk full, ...)
+        if getattr(args, "debug", False):
+            raise
+        print(f"keras-style {args.command}: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+# Errors that mean "the arguments or input files are wrong".
+_BAD_INPUT = (
+    ValueError,
+    TypeError,
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)

@@ -55,6 +55,37 @@ def add_output_options(parser):
         action="store_true",
         help="also show the log lines of TensorFlow / XLA (hidden by default)",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error instead of one line",
+    )
+
+
+def check_output_file(output, inputs, *, overwrite=False):
+    """Checks `-o FILE` before any work: writable format, not one of the inputs.
+
+    Args:
+        output: the `-o` path.
+        inputs: paths the command reads; writing over one needs `overwrite`.
+        overwrite: the user's `--overwrite`.
+
+    Returns:
+        The output as a `pathlib.Path`.
+    """
+    import pathlib
+
+    from keras_style.image import check_output_path
+
+    output, _ = check_output_path(output, name="-o")
+    if not overwrite and output.exists():
+        same = [str(p) for p in inputs if output.samefile(p)]
+        if same:
+            raise ValueError(
+                "-o would overwrite an input; pick another name or pass "
+                f"--overwrite. Received: -o={str(output)!r}, input={same[0]!r}"
+            )
+    return pathlib.Path(output)
 
 
 def progress_verbosity(args, stream=None):

@@ -10,13 +10,18 @@ import sys
 
 from keras_style.cli.arguments import (
     add_output_options,
+    check_output_file,
     positive_int,
     progress_verbosity,
 )
 
 
-def _stylize_outputs(inputs, output):
-    """Pairs each input with its destination: `[(src, dst, is_dir), ...]`."""
+def _stylize_outputs(inputs, output, overwrite=False):
+    """Pairs each input with its destination: `[(src, dst, is_dir), ...]`.
+
+    Everything about the destinations is checked here, before the style is
+    loaded: a writable format, no input overwritten, a folder where needed.
+    """
     import pathlib
 
     inputs = [pathlib.Path(p) for p in inputs]
@@ -24,29 +29,43 @@ def _stylize_outputs(inputs, output):
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         raise FileNotFoundError(f"Input not found. Received: INPUT={missing[0]!r}")
-    if len(inputs) == 1 and inputs[0].is_dir():
-        return [(inputs[0], output, True)]
-    if len(inputs) == 1 and not (output.is_dir() or str(output).endswith(("/", "\\"))):
-        return [(inputs[0], output, False)]
-    if output.exists() and not output.is_dir():
+    if len(inputs) == 1 and not inputs[0].is_dir() and not _is_folder(output):
+        return [
+            (inputs[0], check_output_file(output, inputs, overwrite=overwrite), False)
+        ]
+    from keras_style.image import IMAGE_EXTENSIONS
+
+    if (output.exists() and not output.is_dir()) or (
+        not output.exists() and output.suffix.lower() in IMAGE_EXTENSIONS
+    ):
         raise ValueError(
             "With several inputs or a folder, -o must be a folder. "
-            f"Received: output={str(output)!r}"
+            f"Received: -o={str(output)!r}"
         )
+    if len(inputs) == 1 and inputs[0].is_dir():
+        return [(inputs[0], output, True)]
     names = [p.name for p in inputs]
     if len(set(names)) != len(names):
         raise ValueError(
             f"Inputs would overwrite each other in {output}: duplicate names. "
             f"Received: INPUT={[str(p) for p in inputs]}"
         )
-    return [(p, output / p.name, p.is_dir()) for p in inputs]
+    pairs = [(p, output / p.name, p.is_dir()) for p in inputs]
+    for _, dst, is_dir in pairs:
+        if not is_dir:
+            check_output_file(dst, inputs, overwrite=overwrite)
+    return pairs
+
+
+def _is_folder(output):
+    return output.is_dir() or str(output).endswith(("/", "\\"))
 
 
 def run(args):
     from keras_style import zoo
     from keras_style.image import save_image
 
-    pairs = _stylize_outputs(args.inputs, args.output)
+    pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
     stylizer = zoo.load(args.style, revision=args.revision, cache_dir=args.cache_dir)
     options = dict(
         strength=args.strength,
@@ -71,8 +90,18 @@ def run(args):
                 print(
                     f"{src} -> {dst}: {written} written, {len(result.skipped)} skipped"
                 )
+        elif len(pairs) == 1:
+            save_image(stylizer.stylize(src, **options), dst, name="-o")
+            if not args.quiet:
+                print(f"{src} -> {dst}")
         else:
-            save_image(stylizer.stylize(src, **options), dst)
+            # Several files: a bad one is skipped and reported, as in a folder.
+            try:
+                save_image(stylizer.stylize(src, **options), dst, name="-o")
+            except (ValueError, OSError) as e:
+                skipped += 1
+                print(f"skipped {src}: {e}", file=sys.stderr)
+                continue
             if not args.quiet:
                 print(f"{src} -> {dst}")
     return 1 if skipped else 0
@@ -105,6 +134,11 @@ def add_parser(subparsers):
     )
     p.add_argument("--tile-overlap", type=int, help="tile overlap in pixels")
     p.add_argument("--batch-size", type=positive_int, default=4)
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="allow -o to replace an input file (refused otherwise)",
+    )
     p.add_argument("--revision", help="Hub revision for hf:// styles")
     p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
     add_output_options(p)
