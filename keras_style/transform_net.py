@@ -14,6 +14,7 @@ import tempfile
 import keras
 from keras import ops
 
+from keras_style import preset_utils
 from keras_style.files import publish_directory
 from keras_style.layers import (
     InstanceNormalization,
@@ -21,13 +22,15 @@ from keras_style.layers import (
     ResidualBlock,
     UpsampleConv2D,
 )
+from keras_style.preset_utils import (
+    CONFIG_FILE,
+    METADATA_FILE,
+    MODEL_CARD_FILE,
+    WEIGHTS_FILE,
+)
 from keras_style.training import PerceptualTraining
 from keras_style.version import __version__
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
-METADATA_FILE = "metadata.json"
-MODEL_CARD_FILE = "README.md"
 # Smallest height/width: the residual blocks' reflection padding needs 2 pixels
 # at 1/4 resolution.
 MIN_SIZE = 8
@@ -250,6 +253,9 @@ class TransformNet(PerceptualTraining, keras.Model):
         The directory (keras-hub layout) is assembled in a temporary sibling and
         renamed into place, so an interrupted save never leaves a half preset.
 
+        `config.json` holds the network's config only, never the training
+        setup of `compile`, so loading a preset needs no loss network.
+
         Args:
             preset_dir: destination directory.
             metadata: extra JSON-serializable fields for `metadata.json`
@@ -279,6 +285,10 @@ class TransformNet(PerceptualTraining, keras.Model):
         )
         try:
             config = keras.saving.serialize_keras_object(self)
+            # The network only: a compile config (style image, VGG weights
+            # path, optimizer) would make loading for inference rebuild the
+            # VGG loss network. Training resumes from checkpoints instead.
+            config.pop("compile_config", None)
             (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
             self._network_only().save_weights(tmp / WEIGHTS_FILE)
             meta = {
@@ -297,6 +307,7 @@ class TransformNet(PerceptualTraining, keras.Model):
                 f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg').save('out.png')\n```\n"
             )
             (tmp / MODEL_CARD_FILE).write_text(card)
+            preset_utils.write_checksums(tmp)
             publish_directory(tmp, preset_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -317,11 +328,39 @@ class TransformNet(PerceptualTraining, keras.Model):
         return clone
 
     @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Loads a `TransformNet` from a zoo name, a Hub handle or a folder.
+
+        Args:
+            preset: a zoo name (`keras_style.zoo.available()`),
+                `"hf://owner/repo[@revision]"` or a preset directory.
+            **kwargs: forwarded to `keras_style.zoo.download` (`revision`,
+                `cache_dir`, `force_download`, ...).
+
+        Returns:
+            A built `TransformNet` with the preset's weights.
+
+        Example:
+
+        >>> net = TransformNet.from_preset("wave")
+        >>> net(np.zeros((1, 64, 64, 3), "float32")).shape
+        (1, 64, 64, 3)
+        """
+        # The zoo (handles, Hub, caches) sits above the model: imported here.
+        from keras_style.zoo import download
+
+        return cls.from_preset_dir(download(preset, **kwargs))
+
+    @classmethod
     def from_preset_dir(cls, preset_dir):
         """Loads a `TransformNet` from a local preset directory.
 
-        Only `config.json` (plain JSON, deserialized with Keras `safe_mode`) and
-        `model.weights.h5` are read: no code from the directory ever runs.
+        Only `config.json` (plain JSON naming Keras and keras-style classes
+        only, deserialized with Keras `safe_mode`; compile settings ignored)
+        and `model.weights.h5` are read: no code from the directory runs, no
+        loss network is built and nothing is downloaded. The files are
+        checked against `checksums.json` when the preset has one, and the
+        weights against the config (tensor count and shapes) and for NaN.
 
         Args:
             preset_dir: a directory written by `save_to_preset`.
@@ -338,21 +377,21 @@ class TransformNet(PerceptualTraining, keras.Model):
                 f"Not a TransformNet preset directory: missing {missing}. "
                 f"Received: preset_dir={str(preset_dir)!r}"
             )
+        preset_utils.verify_checksums(preset_dir)
+        config = preset_utils.read_config(preset_dir, "TransformNet")
         try:
-            config = json.loads((preset_dir / CONFIG_FILE).read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(
-                f"{CONFIG_FILE} is not valid JSON ({e}). Received: preset_dir={str(preset_dir)!r}"
-            ) from None
-        if not isinstance(config, dict) or config.get("class_name") != "TransformNet":
-            raise ValueError(
-                f"{CONFIG_FILE} does not describe a TransformNet. "
-                f"Received: class_name={config.get('class_name') if isinstance(config, dict) else config!r}"
+            model = keras.saving.deserialize_keras_object(
+                config, custom_objects={"TransformNet": cls}, safe_mode=True
             )
-        model = keras.saving.deserialize_keras_object(
-            config, custom_objects={"TransformNet": cls}, safe_mode=True
-        )
+        except (TypeError, ValueError, AttributeError, KeyError) as e:
+            raise ValueError(
+                f"{CONFIG_FILE} is not a valid TransformNet config ({e}). "
+                f"Received: preset_dir={str(preset_dir)!r}"
+            ) from None
         if not model.built:
             model.build()
-        model.load_weights(preset_dir / WEIGHTS_FILE)
+        weights = preset_dir / WEIGHTS_FILE
+        preset_utils.check_weights_match(model, weights)
+        model.load_weights(weights)
+        preset_utils.check_finite_weights(model, weights)
         return model

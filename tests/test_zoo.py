@@ -22,7 +22,7 @@ from keras_style.stylizer import Stylizer
 from keras_style.transform_net import TransformNet
 
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
-PRESET_FILES = ("config.json", "model.weights.h5", "metadata.json", "README.md")
+PRESET_FILES = zoo.PRESET_FILES
 IMAGE = np.random.default_rng(0).integers(0, 256, (24, 32, 3), dtype="uint8")
 
 

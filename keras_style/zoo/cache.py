@@ -1,6 +1,5 @@
 """The keras-style cache: where Hub files and upstream-built presets live."""
 
-import hashlib
 import os
 import pathlib
 import shutil
@@ -37,14 +36,6 @@ def is_offline():
     return value in ("1", "ON", "YES", "TRUE") or bool(
         huggingface_hub.constants.HF_HUB_OFFLINE
     )
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def clear_cache(style=None, *, cache_dir=None):

@@ -1,8 +1,8 @@
 """The zoo's exceptions (re-exported as `keras_style.zoo.ChecksumError`, ...)."""
 
+from keras_style.preset_utils import ChecksumError
 
-class ChecksumError(ValueError):
-    """A downloaded file does not match its pinned checksum (it was deleted)."""
+__all__ = ["ChecksumError", "StyleNotFoundError", "StyleUnavailableError"]
 
 
 class StyleUnavailableError(FileNotFoundError):

@@ -9,7 +9,8 @@ import os
 import pathlib
 import sys
 
-from keras_style.zoo.cache import hub_cache_dir, is_offline, sha256_file
+from keras_style.preset_utils import sha256_file
+from keras_style.zoo.cache import hub_cache_dir, is_offline
 from keras_style.zoo.errors import ChecksumError, StyleNotFoundError
 from keras_style.zoo.registry import COMMIT_SHA, REQUIRED_FILES, SHA256_HEX
 

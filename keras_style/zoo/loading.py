@@ -4,9 +4,16 @@ to a local preset (Hub first, then upstream build, then caches) and a `Stylizer`
 
 import logging
 
+from keras_style.preset_utils import (
+    CHECKSUMS_FILE,
+    METADATA_FILE,
+    MODEL_CARD_FILE,
+    WEIGHTS_FILE,
+    sha256_file,
+    verify_checksums,
+)
 from keras_style.stylizer import Stylizer
-from keras_style.transform_net import METADATA_FILE, MODEL_CARD_FILE, WEIGHTS_FILE
-from keras_style.zoo.cache import built_dir, hub_cache_dir, is_offline, sha256_file
+from keras_style.zoo.cache import built_dir, hub_cache_dir, is_offline
 from keras_style.zoo.errors import ChecksumError, StyleUnavailableError
 from keras_style.zoo.hub import (
     classify_hub_error,
@@ -114,7 +121,7 @@ def _fetch_hub(style, repo_id, revision, cache_dir, force_download, endpoint):
             cache_dir=cache_dir,
             endpoint=endpoint,
             force_download=force_download,
-            optional=(METADATA_FILE, MODEL_CARD_FILE),
+            optional=(METADATA_FILE, MODEL_CARD_FILE, CHECKSUMS_FILE),
         )
     except Exception as e:
         kind = classify_hub_error(e)
@@ -174,6 +181,11 @@ def _download_registered(entry, cache_dir, force_download, endpoint, upstream_ur
                 raise
     built = built_dir(entry, cache_dir)
     if (built / WEIGHTS_FILE).is_file() and not force_download:
+        verify_checksums(
+            built,
+            required=True,
+            repair=f"run `keras-style zoo download {entry.name} --force`",
+        )
         return built
     if is_offline():
         raise _unavailable(

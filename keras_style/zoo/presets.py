@@ -98,8 +98,9 @@ PRESETS = {
         embedded={
             "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
             "model.weights.h5": "911cebc5d8baedbbabf72fa52a85c176167b453428a27c83ac4187503de68b27",
-            "metadata.json": "46811e5e6e87e3a7b7142f94a06094bbc7f2e3e0ce9d2872390d9178b6b4e14e",
+            "metadata.json": "2a1420296c6b12cf15e387acb32211030eca4ad9e1b902dc3cf6974afd4d32a8",
             "README.md": "812c9ed91387e4eee760a2c3ad4ebf535e7c741be4545c763749b6ad261e5efb",
+            "checksums.json": "dfa31e333ec7a0451d963ed8113d8c10338b2b2260f2893098c3700a276527ab",
         },
         variables="""
 64fc05d3b3ce0ece5b0d06fb9fbd9f8dc3acc7eaff1b9fa04deb1a043fab1897
@@ -161,8 +162,9 @@ e3c80bd6946bec6c906a969baaadacab3c9a2155d64c2ba52fd0ddc9b99d76b3
         embedded={
             "config.json": "31d312ef9130d82133f95c89c1989f9e3a89b4f5289eb485e22a3bc882eb8030",
             "model.weights.h5": "d70ca368c229b88808cf500885cfde6b6528134bf0155cdeae69f0d0979fea5c",
-            "metadata.json": "074249a9fc1bca11a01ff172ad451735dd172c64f1c4669f2db41589aca73c38",
+            "metadata.json": "3d5768c9e6cbf40a2b63cfced05c3c08df2cc5da9d3d46ddb5739f4860b709d8",
             "README.md": "c4f1774e2bcf2db677b8eb96aea0b03d3f34b47cc2adfe0ff87ca6b67d6a4f29",
+            "checksums.json": "4d7492bd8762a443557fbdaed477fd6f137e893c63a9842f032849c6a285efbb",
         },
         variables="""
 dff3e6faaac775ad4e513c0df12a9a3bd2eb13b0849827c4dc16863a82325904

@@ -9,16 +9,9 @@ import pathlib
 import re
 import types
 
-from keras_style.transform_net import (
-    CONFIG_FILE,
-    METADATA_FILE,
-    MODEL_CARD_FILE,
-    WEIGHTS_FILE,
-)
+from keras_style.preset_utils import PRESET_FILES, REQUIRED_FILES
 from keras_style.zoo.presets import PRESETS
 
-PRESET_FILES = (CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE, MODEL_CARD_FILE)
-REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 DEFAULT_HUB_OWNER = "keras-style"
 PROJECT_URL = "https://github.com/keras-style/keras-style"
 

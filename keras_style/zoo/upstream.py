@@ -16,9 +16,10 @@ import urllib.error
 import urllib.request
 
 from keras_style.files import publish_directory
+from keras_style.preset_utils import sha256_file, write_checksums
 from keras_style.transform_net import WEIGHTS_FILE
 from keras_style.version import __version__
-from keras_style.zoo.cache import built_dir, sha256_file
+from keras_style.zoo.cache import built_dir
 from keras_style.zoo.errors import ChecksumError, StyleUnavailableError
 from keras_style.zoo.registry import PROJECT_URL, get_style, hub_owner
 
@@ -281,6 +282,7 @@ def build_preset(
         )
         if compact:
             _compact_weights(built / WEIGHTS_FILE)
+            write_checksums(built)
         publish_directory(built, preset_dir)
     return preset_dir
 
