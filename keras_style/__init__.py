@@ -3,6 +3,7 @@
 - `keras_style.zoo.load("wave").stylize("photo.jpg")`: pretrained styles.
 - `keras_style.TransformNet`: train your own style with `model.fit`.
 - `keras_style.optimize.stylize_optimize`: Gatys et al. optimization.
+- `keras_style.image_dataset`: a folder of photos as training batches.
 
 The public names below are imported on first use (PEP 562), so importing
 the package, or its command line for `--help`, does not import Keras and the
@@ -28,6 +29,7 @@ _LAZY = {
     "stylize_optimize": ("keras_style.optimize", "stylize_optimize"),
     "Stylizer": ("keras_style.stylizer", "Stylizer"),
     "TransformNet": ("keras_style.transform_net", "TransformNet"),
+    "image_dataset": ("keras_style.data", "image_dataset"),
 }
 
 __all__ = ["__version__", *_LAZY]
