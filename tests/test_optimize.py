@@ -129,14 +129,15 @@ def test_value_and_grad_match_numpy_reference():
         assert abs(grad[index] - numeric) <= 2e-3 * scale, (index, grad[index], numeric)
 
 
-@pytest.mark.parametrize("pooling", ["max", "avg"])
-def test_hand_written_vgg_forward_matches_keras_model(pooling, monkeypatch):
+@pytest.mark.parametrize("pooling, border", [("max", 0), ("avg", 16)])
+def test_hand_written_vgg_forward_matches_keras_model(pooling, border, monkeypatch):
     """The hand-written VGG pass of each backend (vgg_forward.py) gives the
     loss and gradient of autodiff through the Keras model, on odd sizes
-    through every block."""
+    through every block, with and without the reflection border."""
     from keras_style.features import vgg_feature_extractor
     from keras_style.losses import PerceptualLoss
     from keras_style.optimize import vgg_forward
+    from keras_style.optimize.gradients import compile_step
 
     keras.utils.set_random_seed(0)
     # Only deep taps, so that every layer's gradient shapes the result.
@@ -147,12 +148,17 @@ def test_hand_written_vgg_forward_matches_keras_model(pooling, monkeypatch):
         ops.convert_to_tensor(rng.uniform(0, 255, (1, 37, 34, 3)).astype("float32"))
         for _ in range(3)
     )
-    targets = {"relu4_2": model(content)["relu4_2"]}
-    grams = loss.style_targets(model(style))
     assert vgg_forward.vgg_chain(model) is not None
-    fast = compile_value_and_grad(model, loss, use_tv=False)
+    features, fast = compile_step(model, loss, use_tv=False, border=border)
+    # The border is cropped off: the taps keep the unpadded image's grid.
+    unpadded = model(content)
+    padded = features(content)
+    for tap in ("relu4_2", "relu5_1"):
+        assert tuple(padded[tap].shape) == tuple(unpadded[tap].shape)
+    targets = {"relu4_2": padded["relu4_2"]}
+    grams = loss.style_targets(features(style))
     monkeypatch.setattr(vgg_forward, "vgg_chain", lambda model: None)
-    keras_model = compile_value_and_grad(model, loss, use_tv=False)
+    keras_model = compile_value_and_grad(model, loss, use_tv=False, border=border)
 
     total, _, grad = fast(image, targets, grams)
     expected_total, _, expected = keras_model(image, targets, grams)
@@ -488,6 +494,8 @@ def test_bad_images(gatys, tmp_path):
         ({"style_weight": -1}, ValueError, "Received: style_weight=-1"),
         ({"style_layer_weights": [1, 2]}, ValueError, "style_layer_weights"),
         ({"vgg_weights": 3}, TypeError, "Received: vgg_weights=3"),
+        ({"border": -1}, ValueError, "Received: border=-1"),
+        ({"border": 2.5}, ValueError, "Received: border=2.5"),
     ],
 )
 def test_bad_configuration(kwargs, error, message):
