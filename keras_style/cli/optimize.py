@@ -63,8 +63,8 @@ def add_parser(subparsers):
     p.add_argument(
         "--tv-weight",
         type=float,
-        default=100.0,
-        help="total-variation smoothing weight, 0 = off (default: 100)",
+        default=300.0,
+        help="total-variation smoothing weight, 0 = off (default: 300)",
     )
     p.add_argument(
         "--style-layer-weights",
