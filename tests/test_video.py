@@ -170,7 +170,7 @@ def test_rotation_is_applied_to_the_pixels(tmp_path):
     assert video.probe(out).rotation == 0
 
 
-def test_gif_in_and_out(tiny, tmp_path):
+def test_gif_in_and_out_and_webp_out(tiny, tmp_path):
     frames = moving_frames(8)
     gif = tmp_path / "anim.gif"
     Image.fromarray(frames[0]).save(
@@ -187,6 +187,9 @@ def test_gif_in_and_out(tiny, tmp_path):
     assert [p * tb_mp4 for p in pts_mp4] == [p * tb_gif for p in pts_gif]
     out_gif = video.stylize_video(tiny, gif, tmp_path / "out.gif")
     with Image.open(out_gif) as img:
+        assert img.n_frames == 8 and img.size == (64, 48)
+    out_webp = video.stylize_video(tiny, gif, tmp_path / "out.webp")
+    with Image.open(out_webp) as img:
         assert img.n_frames == 8 and img.size == (64, 48)
     out_gif2 = video.stylize_video(tiny, out_mp4, tmp_path / "from_mp4.gif")
     _, pts2, tb2 = read_video(out_gif2)

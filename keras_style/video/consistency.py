@@ -215,7 +215,7 @@ class FlowStabilizer:
 
     def __init__(
         self,
-        blend=0.6,
+        blend=0.5,
         *,
         preset="medium",
         flow_size=640,

@@ -31,6 +31,7 @@ _OUTPUT_FORMATS = {
     ".webm": ("webm", "libvpx-vp9"),
     ".avi": ("avi", "mpeg4"),
     ".gif": ("gif", "gif"),
+    ".webp": ("webp", "libwebp_anim"),
 }
 
 # Demuxers that read still images: a photo opens as a one-frame "video".
@@ -445,7 +446,9 @@ class VideoWriter:
         )
         os.close(fd)
         try:
-            self.container = av.open(self.tmp, "w", format=fmt)
+            # Animations loop forever, as GIFs do by default.
+            options = {"loop": "0"} if fmt == "webp" else {}
+            self.container = av.open(self.tmp, "w", format=fmt, options=options)
             self.stream = self._add_video(width, height, rate, crf)
             self.audio = {}
             for stream in audio_streams:
@@ -490,6 +493,8 @@ class VideoWriter:
         stream.codec_context.time_base = self._codec_time_base
         stream.time_base = self._codec_time_base
         self._last_pts = None
+        if self.codec == "libwebp_anim":
+            stream.options = {"quality": str(max(0, 100 - 2 * crf))}
         if self.codec in ("libx264", "libvpx-vp9"):
             options = {"crf": str(crf)}
             if self.codec == "libvpx-vp9":
