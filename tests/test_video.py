@@ -407,3 +407,28 @@ def test_stylizer_method_delegates(tiny, clip, tmp_path):
     out = tiny.stylize_video(clip, tmp_path / "m.mp4", consistency="none", end=1.0)
     frames, _, _ = read_video(out)
     assert len(frames) == 10
+
+
+def test_cli_stylizes_a_video_recognised_by_content(tmp_path, clip, capsys):
+    from keras_style.cli import main
+
+    preset = tmp_path / "tiny_preset"
+    tiny_net(3).save_to_preset(preset)
+    # A video under a misleading name is still found by probing.
+    src = tmp_path / "clip.dat"
+    src.write_bytes(clip.read_bytes())
+    out = tmp_path / "styled.mp4"
+    code = main(
+        ["stylize", str(src), "--style", str(preset), "-o", str(out)]
+        + ["--consistency", "none", "--start", "0.5", "--end", "1.5", "-q"]
+    )
+    assert code == 0, capsys.readouterr().err
+    frames, _, _ = read_video(out)
+    assert len(frames) == 10
+    assert audio_packets(out)
+    # Bad values are one clear line, not a traceback.
+    code = main(
+        ["stylize", str(src), "--style", str(preset), "-o", str(tmp_path / "x.xyz")]
+    )
+    assert code == 2
+    assert "-o" in capsys.readouterr().err

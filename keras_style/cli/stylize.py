@@ -1,4 +1,4 @@
-"""`keras-style stylize`: apply a pretrained style to images or folders.
+"""`keras-style stylize`: apply a pretrained style to images, videos or folders.
 
 `add_parser` registers the sub-command; `run` pairs each input with its
 destination (a file, or a folder for several inputs or a folder input), loads
@@ -30,9 +30,8 @@ def _stylize_outputs(inputs, output, overwrite=False):
     if missing:
         raise FileNotFoundError(f"Input not found. Received: INPUT={missing[0]!r}")
     if len(inputs) == 1 and not inputs[0].is_dir() and not _is_folder(output):
-        return [
-            (inputs[0], check_output_file(output, inputs, overwrite=overwrite), False)
-        ]
+        check = _check_video_output if _is_video(inputs[0]) else check_output_file
+        return [(inputs[0], check(output, inputs, overwrite=overwrite), False)]
     from keras_style.image import IMAGE_EXTENSIONS
 
     if (output.exists() and not output.is_dir()) or (
@@ -51,14 +50,43 @@ def _stylize_outputs(inputs, output, overwrite=False):
             f"Received: INPUT={[str(p) for p in inputs]}"
         )
     pairs = [(p, output / p.name, p.is_dir()) for p in inputs]
-    for _, dst, is_dir in pairs:
+    for src, dst, is_dir in pairs:
         if not is_dir:
-            check_output_file(dst, inputs, overwrite=overwrite)
+            check = _check_video_output if _is_video(src) else check_output_file
+            check(dst, inputs, overwrite=overwrite)
     return pairs
 
 
 def _is_folder(output):
     return output.is_dir() or str(output).endswith(("/", "\\"))
+
+
+def _is_video(path):
+    """Whether `path` is a video, by probing its content (the `video` extra)."""
+    from keras_style.video import is_video
+
+    try:
+        return is_video(path)
+    except ImportError:
+        # Without PyAV only the name can tell; a video name gets the hint.
+        if path.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"):
+            raise
+        return False
+
+
+def _check_video_output(output, inputs, *, overwrite=False):
+    """`check_output_file` for a video destination."""
+    from keras_style.video.media import check_output_path
+
+    output, _, _ = check_output_path(output, name="-o")
+    if not overwrite and output.exists():
+        same = [str(p) for p in inputs if output.samefile(p)]
+        if same:
+            raise ValueError(
+                "-o would overwrite an input; pick another name or pass "
+                f"--overwrite. Received: -o={str(output)!r}, input={same[0]!r}"
+            )
+    return output
 
 
 def run(args):
@@ -90,6 +118,18 @@ def run(args):
                 print(
                     f"{src} -> {dst}: {written} written, {len(result.skipped)} skipped"
                 )
+        elif _is_video(src):
+            stylizer.stylize_video(
+                src,
+                dst,
+                consistency=args.consistency,
+                start=args.start,
+                end=args.end,
+                verbose=verbose,
+                **options,
+            )
+            if not args.quiet:
+                print(f"{src} -> {dst}")
         elif len(pairs) == 1:
             save_image(stylizer.stylize(src, **options), dst, name="-o")
             if not args.quiet:
@@ -110,10 +150,12 @@ def run(args):
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "stylize",
-        help="apply a pretrained style to images or folders",
+        help="apply a pretrained style to images, videos or folders",
         description="Stylize images with a zoo style, a Hub preset or a preset folder.",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image file(s) or folder")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="image or video file(s), or folder"
+    )
     p.add_argument(
         "-s",
         "--style",
@@ -139,6 +181,14 @@ def add_parser(subparsers):
         action="store_true",
         help="allow -o to replace an input file (refused otherwise)",
     )
+    p.add_argument(
+        "--consistency",
+        choices=("flow", "none"),
+        default="flow",
+        help="videos: remove flicker with optical flow (default) or not",
+    )
+    p.add_argument("--start", type=float, help="videos: start time in seconds")
+    p.add_argument("--end", type=float, help="videos: end time in seconds")
     p.add_argument("--revision", help="Hub revision for hf:// styles")
     p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
     add_output_options(p)

@@ -272,9 +272,16 @@ def stylize_video(
                 tile_size=tile_size,
                 tile_overlap=tile_overlap,
             )
+            count = 0
             for count, out in enumerate(outputs, 1):
                 pts, duration = timing.pop(0)
                 writer.write(out, pts, duration)
                 if progbar is not None:
                     progbar.update(min(count, progbar.target or count))
+            if not count:
+                # Raised inside the writer's block: no empty file is left.
+                raise ValueError(
+                    f"`input` has no frames between start={start} and end={end}. "
+                    f"Received: input={input}"
+                )
     return writer.path

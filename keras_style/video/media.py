@@ -325,7 +325,7 @@ class VideoReader:
                 if not self.audio:
                     break
                 continue
-            pts -= start_pts
+            pts = max(pts - start_pts, 0)  # a frame just before `start` shows at 0
             if last_pts is not None and pts <= last_pts:
                 pts = last_pts + 1  # encoders need strictly increasing stamps
             last_pts = pts
