@@ -19,9 +19,15 @@ import pathlib
 
 import keras
 
-from keras_style.callbacks import StepBackupAndRestore, StopOnNaN, StylePreview
+from keras_style.callbacks import (
+    StepBackupAndRestore,
+    StepLossLog,
+    StopOnNaN,
+    StylePreview,
+)
 from keras_style.data import image_dataset
 from keras_style.image import list_images, load_image
+from keras_style.training import default_style_size
 from keras_style.transform_net import TransformNet
 
 
@@ -57,13 +63,16 @@ def main(argv=None):
     output = pathlib.Path(args.output)
     work = output.with_name(output.name + ".ckpt")
 
-    # 1. The network and its perceptual loss (VGG16 relu2_2 content, relu1_2
-    #    ... relu4_3 style, Adam 1e-3: the defaults of the paper).
+    # 1. The network and its perceptual loss. The defaults: VGG19 relu4_2
+    #    content and relu1_1 ... relu5_1 style taps with the loss weights of
+    #    lengstrom/fast-style-transfer, Adam 1e-3; the style image sized to
+    #    the crops (its motifs come out at its pixel scale).
     model = TransformNet(residual_blocks=args.residual_blocks)
     model.build()
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         style_image=args.style,
+        style_size=default_style_size(args.image_size),
         vgg_weights=None if args.vgg_weights.lower() == "none" else args.vgg_weights,
     )
 
@@ -83,10 +92,10 @@ def main(argv=None):
         dataset,
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
-        shuffle=False,  # the dataset shuffles itself
         callbacks=[
             StopOnNaN(),
             StepBackupAndRestore(work / "backup", save_freq=500),
+            StepLossLog(work / "losses.csv"),  # after the backup: resumes its step
             StylePreview(
                 readable_photos(args.data, 2),
                 every_n_steps=1000,

@@ -40,6 +40,7 @@ multiple of the device count. On CPU, `XLA_FLAGS=
 
 import base64
 import importlib.metadata
+import inspect
 import io
 import os
 
@@ -51,25 +52,102 @@ from keras_style.features import vgg_feature_extractor
 from keras_style.image import load_image
 from keras_style.losses import PerceptualLoss
 
-DEFAULT_CONTENT_LAYERS = ("relu2_2",)
-DEFAULT_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+DEFAULT_LOSS_NETWORK = "vgg19"
 
-# Default weights, derived from pytorch/examples fast_neural_style (content
-# 1e5, style 1e10). Its VGG16 sees `(x / 255 - mean) / std`; ours sees the
-# Caffe input `x - 255 * mean` (BGR) of the Keras ImageNet weights, i.e. the
-# same picture scaled by s = 255 * std ≈ 255 * 0.226 ≈ 57.6. ReLU networks
-# are positively homogeneous and both VGG16s were trained on their own input
-# scale, so our activations are about s times theirs at every tap. Both
-# codebases use mean-squared losses and Grams normalised by C·H·W, hence
+# Default taps per loss network. VGG16: Johnson et al. / pytorch/examples.
+# VGG19: lengstrom/fast-style-transfer (the pretrained "wave" and others),
+# i.e. Gatys et al.'s taps.
+DEFAULT_LAYERS = {
+    "vgg16": {
+        "content_layers": ("relu2_2",),
+        "style_layers": ("relu1_2", "relu2_2", "relu3_3", "relu4_3"),
+    },
+    "vgg19": {
+        "content_layers": ("relu4_2",),
+        "style_layers": ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+    },
+}
+
+# Default loss weights per loss network.
+#
+# VGG16, derived from pytorch/examples fast_neural_style (content 1e5, style
+# 1e10). Its VGG16 sees `(x / 255 - mean) / std`; ours sees the Caffe input
+# `x - 255 * mean` (BGR) of the Keras ImageNet weights, i.e. the same picture
+# scaled by s = 255 * std ≈ 255 * 0.226 ≈ 57.6. ReLU networks are positively
+# homogeneous and both VGG16s were trained on their own input scale, so our
+# activations are about s times theirs at every tap. Both codebases use
+# mean-squared losses and Grams normalised by C·H·W, hence
 #   content MSE scales by s² ≈ 3.3e3  ->  1e5  / 3.3e3 ≈ 30,
 #   Gram scales by s², its MSE by s⁴ ≈ 1.1e7  ->  1e10 / 1.1e7 ≈ 900.
-# TV is off by default, as in pytorch/examples.
-DEFAULT_CONTENT_WEIGHT = 30.0
-DEFAULT_STYLE_WEIGHT = 900.0
-DEFAULT_TV_WEIGHT = 0.0
+# TV is off by default, as in pytorch/examples. Not checked with real VGG16
+# weights (none here).
+#
+# VGG19: lengstrom/fast-style-transfer's losses are ours term for term (its
+# VGG19 takes the same Caffe input; content MSE, Grams normalised by C·H·W,
+# style MSE summed over layers, TV as mean squared neighbour differences),
+# so its weights (content 7.5, style 100, TV 200) carry over unchanged; its
+# pretrained "wave" network shows they give stylised and recognisable
+# results after ~40k steps at batch 4 on COCO. Short runs were measured
+# with the real ImageNet VGG19 on a held-out photo (docs/
+# make_trained_example.py): after 250-300 steps at batch 2 on ~50 photos
+# (128 px crops) both 7.5 and 30 for content gave wave texture only (relu4_2
+# distance from the photo 0.92-0.96, lengstrom's network 0.69): the network
+# has not yet learnt to pass the photo through, whatever the weight (content
+# alone falls by only ~15% in 75 steps). So the long-run weights stay.
+DEFAULT_LOSS_WEIGHTS = {
+    "vgg16": {"content_weight": 30.0, "style_weight": 900.0, "tv_weight": 0.0},
+    "vgg19": {"content_weight": 7.5, "style_weight": 100.0, "tv_weight": 200.0},
+}
+
+# The style image's longest side, as a multiple of the training crop size.
+# The network paints the style's motifs at their pixel size: a 928 px wave
+# against 128 px crops gave motifs larger than the crops, 4x (512 px) still
+# stripes across the whole picture; 2x keeps several motifs per crop.
+DEFAULT_STYLE_SIZE_RATIO = 2
+
 DEFAULT_LEARNING_RATE = 1e-3
 
 _TRACKERS = ("content_loss", "style_loss", "tv_loss")
+
+
+def _check_loss_network(loss_network):
+    key = str(loss_network).lower()
+    if key not in DEFAULT_LAYERS:
+        raise ValueError(
+            f"`loss_network` must be one of {sorted(DEFAULT_LAYERS)}. "
+            f"Received: loss_network={loss_network!r}"
+        )
+    return key
+
+
+def default_style_size(image_size):
+    """Longest side of the style image for training on `image_size` crops.
+
+    `DEFAULT_STYLE_SIZE_RATIO * image_size`: the network reproduces the
+    style's motifs at their pixel size, so a style image far larger than the
+    crops gives motifs too large to read in them.
+
+    Args:
+        image_size: side of the square training crops, in pixels.
+
+    Returns:
+        An int, for `compile(style_size=...)`.
+
+    Example:
+
+    >>> keras_style.training.default_style_size(256)
+    512
+    """
+    if isinstance(image_size, bool) or not isinstance(image_size, int):
+        raise TypeError(
+            f"`image_size` must be a positive int. Received: image_size={image_size!r}"
+        )
+    if image_size <= 0:
+        raise ValueError(
+            f"`image_size` must be a positive int. Received: image_size={image_size!r}"
+        )
+    return DEFAULT_STYLE_SIZE_RATIO * image_size
+
 
 _YNN_FLAG = "--xla_cpu_experimental_ynn_fusion_type"
 
@@ -209,6 +287,15 @@ def _scale_loss_for_distribution(loss):
     return loss
 
 
+def _shuffles_itself(x):
+    return (
+        isinstance(x, keras.utils.PyDataset)
+        or hasattr(x, "element_spec")  # tf.data
+        or inspect.isgenerator(x)
+        or type(x).__name__ == "DataLoader"  # torch, without importing it
+    )
+
+
 class PerceptualTraining:
     """Mixin giving a Keras image-to-image model perceptual-loss training.
 
@@ -223,13 +310,13 @@ class PerceptualTraining:
         loss=None,
         *,
         style_image=None,
-        content_layers=DEFAULT_CONTENT_LAYERS,
-        style_layers=DEFAULT_STYLE_LAYERS,
-        content_weight=DEFAULT_CONTENT_WEIGHT,
-        style_weight=DEFAULT_STYLE_WEIGHT,
-        tv_weight=DEFAULT_TV_WEIGHT,
+        content_layers=None,
+        style_layers=None,
+        content_weight=None,
+        style_weight=None,
+        tv_weight=None,
         style_layer_weights=None,
-        loss_network="vgg16",
+        loss_network=DEFAULT_LOSS_NETWORK,
         vgg_weights="imagenet",
         style_size=None,
         **kwargs,
@@ -254,18 +341,24 @@ class PerceptualTraining:
                 the paper.
             loss: a supervised Keras loss; only without `style_image`.
             style_image: path, PIL image or `(H, W, 3)` array in 0..255.
-            content_layers: VGG taps of the content loss.
-            style_layers: VGG taps of the style loss.
-            content_weight: weight of the content loss (see the derivation of
-                the defaults in `keras_style/training.py`).
-            style_weight: weight of the style loss.
-            tv_weight: weight of the total-variation loss.
+            content_layers: VGG taps of the content loss; `None`: the
+                default of `loss_network` (`DEFAULT_LAYERS`).
+            style_layers: VGG taps of the style loss; `None`: the default of
+                `loss_network`.
+            content_weight: weight of the content loss; `None`: the default
+                of `loss_network` (`DEFAULT_LOSS_WEIGHTS`, with how they were
+                found in `keras_style/training.py`).
+            style_weight: weight of the style loss; `None`: as above.
+            tv_weight: weight of the total-variation loss; `None`: as above.
             style_layer_weights: optional per-style-layer weights.
-            loss_network: `"vgg16"` (Johnson) or `"vgg19"`.
+            loss_network: `"vgg19"` (default; the taps and losses of
+                lengstrom/fast-style-transfer) or `"vgg16"` (Johnson et al.).
             vgg_weights: `"imagenet"`, `None` (random; tests and benchmarks
                 only) or a path to `keras.applications` VGG weights.
             style_size: resize the style image so its longest side is this
-                many pixels; `None` keeps its size.
+                many pixels; `None` keeps its size. The style's motifs come
+                out at this pixel scale, so size it to the training crops:
+                `default_style_size(image_size)`.
             **kwargs: forwarded to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`, ...).
 
@@ -300,12 +393,20 @@ class PerceptualTraining:
                     f"`style_size` must be a positive int or None. "
                     f"Received: style_size={style_size!r}"
                 )
+        loss_network = _check_loss_network(loss_network)
+        defaults = {
+            **DEFAULT_LAYERS[loss_network],
+            **DEFAULT_LOSS_WEIGHTS[loss_network],
+        }
+        given = {
+            "content_layers": content_layers,
+            "style_layers": style_layers,
+            "content_weight": content_weight,
+            "style_weight": style_weight,
+            "tv_weight": tv_weight,
+        }
         perceptual = PerceptualLoss(
-            content_layers=content_layers,
-            style_layers=style_layers,
-            content_weight=content_weight,
-            style_weight=style_weight,
-            tv_weight=tv_weight,
+            **{k: defaults[k] if v is None else v for k, v in given.items()},
             style_layer_weights=style_layer_weights,
         )
         vgg_weights = _vgg_weights_label(vgg_weights)
@@ -325,6 +426,14 @@ class PerceptualTraining:
             keras.config.set_dtype_policy(previous)
         network = _LossNetwork(extractor)
         features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
+        for tap, value in features.items():
+            if 0 in tuple(value.shape[1:3]):  # its Gram would be 0 / 0
+                raise ValueError(
+                    f"The style image is too small for the style layer {tap} "
+                    f"(each pooling halves it). Pass a larger `style_size`. "
+                    f"Received: style_size={style_size!r}, style image of "
+                    f"{style.shape[1]}x{style.shape[0]} px"
+                )
         grams = {
             k: ops.convert_to_tensor(ops.convert_to_numpy(v))
             for k, v in perceptual.style_targets(features).items()
@@ -347,6 +456,18 @@ class PerceptualTraining:
         state = getattr(self, "_perceptual", None)
         metrics = super().metrics
         return metrics + state.trackers if state is not None else metrics
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, with `shuffle=False` by default for datasets.
+
+        Keras' default `shuffle=True` only applies to arrays; for a
+        `tf.data.Dataset`, `PyDataset`, generator or torch `DataLoader` (which
+        shuffle themselves, as `image_dataset` does) Keras ignores it with a
+        warning on every `fit`.
+        """
+        if "shuffle" not in kwargs and len(args) < 7 and _shuffles_itself(x):
+            kwargs["shuffle"] = False
+        return super().fit(x, y, *args, **kwargs)
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_data import make_image_folder
 
-from keras_style import cli
+from keras_style import cli, training
 from keras_style.data import image_dataset
 from keras_style.losses import PerceptualLoss
 from keras_style.transform_net import TransformNet
@@ -77,6 +77,7 @@ def test_fit_reduces_the_perceptual_loss(folder, style, monkeypatch):
     model.compile(
         optimizer=keras.optimizers.Adam(1e-2),
         style_image=style,
+        loss_network="vgg16",
         vgg_weights=None,
         tv_weight=1e-3,
         style_size=20,
@@ -102,7 +103,7 @@ def test_fit_reduces_the_perceptual_loss(folder, style, monkeypatch):
 @pytest.mark.parametrize("upsampling", ["nearest", "transpose"])
 def test_variants_train(folder, style, upsampling):
     model = TransformNet(filters=(8, 16, 32), residual_blocks=1, upsampling=upsampling)
-    model.compile(style_image=style, vgg_weights=None, style_size=16, **EAGER)
+    model.compile(style_image=style, vgg_weights=None, style_size=32, **EAGER)
     history = _fit(model, folder, steps=2).history
     assert np.isfinite(history["loss"]).all()
     assert _np(model.optimizer.iterations) == 2
@@ -129,6 +130,7 @@ def test_compile_config_round_trip_and_resume_from_keras_file(
     model.compile(
         optimizer=keras.optimizers.Adam(2e-3),
         style_image=style,
+        loss_network="vgg16",
         vgg_weights=str(vgg_file),
         content_weight=10.0,
         style_weight=100.0,
@@ -157,6 +159,55 @@ def test_compile_config_round_trip_and_resume_from_keras_file(
     assert int(_np(loaded.optimizer.iterations)) == 4
 
 
+@pytest.mark.parametrize("network", ["vgg16", "vgg19"])
+def test_default_taps_and_weights_follow_the_loss_network(style, network):
+    model = TransformNet(**SMALL)
+    model.compile(style_image=style, loss_network=network.upper(), vgg_weights=None)
+    config = model.perceptual_config
+    assert config["loss_network"] == network
+    for key, value in training.DEFAULT_LAYERS[network].items():
+        assert tuple(config[key]) == value
+    for key, value in training.DEFAULT_LOSS_WEIGHTS[network].items():
+        assert config[key] == value
+    assert set(model._perceptual.grams) == set(
+        training.DEFAULT_LAYERS[network]["style_layers"]
+    )
+    # Explicit taps and weights win over the network's defaults.
+    model.compile(
+        style_image=style,
+        loss_network=network,
+        vgg_weights=None,
+        content_layers=("relu3_1",),
+        style_layers=("relu1_1",),
+        style_weight=5.0,
+    )
+    config = model.perceptual_config
+    assert list(config["content_layers"]) == ["relu3_1"]
+    assert list(config["style_layers"]) == ["relu1_1"]
+    assert config["style_weight"] == 5.0
+    assert (
+        config["content_weight"]
+        == training.DEFAULT_LOSS_WEIGHTS[network]["content_weight"]
+    )
+
+
+def test_default_loss_network_is_vgg19_and_style_size_follows_the_crops():
+    assert training.DEFAULT_LOSS_NETWORK == "vgg19"
+    assert training.default_style_size(128) == 128 * training.DEFAULT_STYLE_SIZE_RATIO
+    with pytest.raises(ValueError, match="Received: image_size=0"):
+        training.default_style_size(0)
+    with pytest.raises(TypeError, match="Received: image_size=1.5"):
+        training.default_style_size(1.5)
+
+
+def test_fit_on_a_dataset_emits_no_warnings(folder, style, recwarn, no_xla):
+    model = TransformNet(**SMALL)
+    model.compile(style_image=style, vgg_weights=None, style_size=32, **EAGER)
+    ds = image_dataset(folder, image_size=16, batch_size=2, seed=0)
+    model.fit(ds, epochs=1, steps_per_epoch=1, verbose=0)  # no shuffle=False
+    assert [str(w.message) for w in recwarn if w.category is UserWarning] == []
+
+
 def test_plain_compile_still_trains_supervised(rng):
     model = TransformNet(**SMALL)
     model.compile(optimizer="adam", loss="mse", **EAGER)
@@ -182,8 +233,9 @@ def test_mixed_precision_training_step(folder, style):
         (dict(loss="mse"), ValueError, "Received: loss="),
         (dict(style_size=0), ValueError, "Received: style_size=0"),
         (dict(style_size=1.5), TypeError, "Received: style_size=1.5"),
-        (dict(style_layers=("relu9_9",)), ValueError, "Unknown VGG16 layer"),
-        (dict(loss_network="resnet50"), ValueError, "Received: network="),
+        (dict(style_size=8), ValueError, "too small for the style layer relu"),
+        (dict(style_layers=("relu9_9",)), ValueError, "Unknown VGG19 layer"),
+        (dict(loss_network="resnet50"), ValueError, "Received: loss_network="),
         (dict(style_weight=-1), ValueError, "Received: style_weight=-1"),
     ],
 )
@@ -227,12 +279,21 @@ def _train_args(style, folder, out, *extra):
     ]
 
 
+def _losses_csv_steps(path):
+    lines = path.read_text().splitlines()
+    assert lines[0].split(",")[:2] == ["step", "loss"]
+    return [int(line.split(",")[0]) for line in lines[1:]]
+
+
 def test_cli_train_writes_a_loadable_preset_and_resumes(
-    style, folder, tmp_path, capsys, no_xla
+    style, folder, tmp_path, capsys, no_xla, recwarn
 ):
     out = tmp_path / "my_style"
     assert cli.main(_train_args(style, folder, out, "--seed", "1")) == 0
-    assert {p.name for p in out.iterdir()} == {
+    # Keras warns about nothing (e.g. its ignored `shuffle=True`). numpy 2's
+    # `__array__(copy=)` DeprecationWarning of TensorFlow tensors is not ours.
+    assert [str(w.message) for w in recwarn if w.category is UserWarning] == []
+    assert {p.name for p in out.iterdir()} >= {
         "config.json",
         "model.weights.h5",
         "metadata.json",
@@ -244,10 +305,15 @@ def test_cli_train_writes_a_loadable_preset_and_resumes(
     assert _np(model(x)).shape == (1, 20, 28, 3)
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["training"]["batch_size"] == 2
-    assert meta["training"]["style_weight"] == 900.0
+    defaults = training.DEFAULT_LOSS_WEIGHTS[training.DEFAULT_LOSS_NETWORK]
+    assert meta["training"]["loss_network"] == training.DEFAULT_LOSS_NETWORK
+    assert meta["training"]["style_weight"] == defaults["style_weight"]
+    assert meta["training"]["style_size"] == training.default_style_size(16)
+    assert meta["training"]["content_layers"] == ["relu4_2"]
     assert meta["steps"] == 2
     assert "| image_size | `16` |" in (out / "README.md").read_text()
     ckpt = tmp_path / "my_style.ckpt"
+    assert _losses_csv_steps(ckpt / "losses.csv") == [1, 2]
     assert (ckpt / "previews" / "preview_0000002.png").is_file()
     assert (
         json.loads((ckpt / "backup" / "training_metadata.json").read_text())["step"]
@@ -262,6 +328,7 @@ def test_cli_train_writes_a_loadable_preset_and_resumes(
         cli.main(["train", "-o", str(out), "--resume", "--epochs", "2", "--quiet"]) == 0
     )
     assert json.loads((out / "metadata.json").read_text())["steps"] == 4
+    assert _losses_csv_steps(ckpt / "losses.csv") == [1, 2, 3, 4]
     assert (
         json.loads((ckpt / "backup" / "training_metadata.json").read_text())["step"]
         == 4
@@ -270,6 +337,70 @@ def test_cli_train_writes_a_loadable_preset_and_resumes(
     code = cli.main(["train", "-o", str(out), "--resume", "--residual-blocks", "2"])
     assert code == 2
     assert "--residual-blocks" in capsys.readouterr().err
+
+
+def test_cli_train_loss_network_and_taps(style, folder, tmp_path, no_xla):
+    out = tmp_path / "vgg16_style"
+    args = _train_args(style, folder, out, "--preview-every", "0")
+    args += ["--loss-network", "VGG16", "--content-layers", "relu3_3"]
+    args += ["--style-layers", "relu1_2, relu2_2", "--style-size", "20"]
+    assert cli.main(args) == 0
+    settings = json.loads((tmp_path / "vgg16_style.ckpt" / "settings.json").read_text())
+    assert settings["loss_network"] == "vgg16"
+    assert settings["content_layers"] == ["relu3_3"]
+    assert settings["style_layers"] == ["relu1_2", "relu2_2"]
+    assert settings["style_size"] == 20
+    meta = json.loads((out / "metadata.json").read_text())["training"]
+    assert (
+        meta["style_weight"] == training.DEFAULT_LOSS_WEIGHTS["vgg16"]["style_weight"]
+    )
+    assert meta["style_layers"] == ["relu1_2", "relu2_2"]
+    # The taps shape the weights: fixed on resume.
+    code = cli.main(
+        ["train", "-o", str(out), "--resume", "--content-layers", "relu2_2"]
+    )
+    assert code == 2
+
+
+def test_trained_preset_is_the_network_only(
+    style, folder, tmp_path, monkeypatch, recwarn, caplog, no_xla
+):
+    from keras_style import features
+
+    model = TransformNet(**SMALL)
+    model.compile(style_image=style, vgg_weights=None, style_size=32, **EAGER)
+    _fit(model, folder, steps=1)
+    out = model.save_to_preset(tmp_path / "preset")
+    text = (out / "config.json").read_text()
+    config = json.loads(text)
+    assert "compile_config" not in config and len(text) < 5_000
+    assert config["config"]["residual_blocks"] == 1
+
+    def no_vgg(*args, **kwargs):
+        raise AssertionError("loading a preset built a VGG")
+
+    for name in ("VGG16", "VGG19"):
+        monkeypatch.setattr(keras.applications, name, no_vgg)
+    monkeypatch.setattr(features, "vgg_feature_extractor", no_vgg)
+    monkeypatch.setattr(training, "vgg_feature_extractor", no_vgg)
+    recwarn.clear()
+    caplog.clear()  # fit's data warnings
+    with caplog.at_level("WARNING"):
+        loaded = TransformNet.from_preset_dir(out)
+    assert [str(w.message) for w in recwarn] == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= 30] == []
+    assert getattr(loaded, "optimizer", None) is None
+    assert loaded.perceptual_config is None
+    x = np.random.default_rng(0).uniform(0, 255, (1, 16, 16, 3)).astype("float32")
+    np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), rtol=1e-5, atol=1e-3)
+
+
+def test_cli_model_card_shows_working_code(style, folder, tmp_path, no_xla):
+    out = tmp_path / "card_style"
+    assert cli.main(_train_args(style, folder, out, "--preview-every", "0")) == 0
+    card = (out / "README.md").read_text()
+    assert "[0]" not in card
+    assert ".stylize('photo.jpg').save('out.png')" in card
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,11 @@ _TRAIN_DEFAULTS = {
     "steps_per_epoch": None,  # one pass over the data set
     "batch_size": 4,
     "image_size": 256,
-    "style_size": None,
-    "content_weight": None,  # keras_style.training defaults
+    "style_size": None,  # keras_style.training.default_style_size(image_size)
+    "loss_network": None,  # keras_style.training.DEFAULT_LOSS_NETWORK
+    "content_layers": None,  # keras_style.training.DEFAULT_LAYERS
+    "style_layers": None,
+    "content_weight": None,  # keras_style.training.DEFAULT_LOSS_WEIGHTS
     "style_weight": None,
     "tv_weight": None,
     "learning_rate": 1e-3,
@@ -36,6 +39,9 @@ _TRAIN_FIXED_ON_RESUME = (
     "batch_size",
     "image_size",
     "style_size",
+    "loss_network",
+    "content_layers",
+    "style_layers",
     "residual_blocks",
     "upsampling",
     "mixed_precision",
@@ -49,7 +55,7 @@ def add_parser(subparsers):
         "train",
         help="train a fast style network (Johnson et al. 2016) on a folder of photos",
         description=(
-            "Train a TransformNet for one style with VGG16 perceptual losses and "
+            "Train a TransformNet for one style with VGG perceptual losses and "
             "write a preset directory (config.json, model.weights.h5, "
             "metadata.json, README.md). Backups go to OUT_DIR.ckpt/; run the "
             "same command with --resume after an interruption."
@@ -65,11 +71,30 @@ def add_parser(subparsers):
     p.add_argument(
         "--style-size",
         type=int,
-        help="longest side of the style image (default: as is)",
+        help="longest side of the style image (default: a multiple of --image-size)",
     )
-    p.add_argument("--content-weight", type=float, help="default 30")
-    p.add_argument("--style-weight", type=float, help="default 900")
-    p.add_argument("--tv-weight", type=float, help="default 0")
+    p.add_argument(
+        "--loss-network",
+        type=str.lower,
+        choices=["vgg16", "vgg19"],
+        help="VGG loss network (default vgg19)",
+    )
+    p.add_argument(
+        "--content-layers",
+        type=_layer_list,
+        help="comma-separated VGG taps (default: the loss network's)",
+    )
+    p.add_argument(
+        "--style-layers",
+        type=_layer_list,
+        help="comma-separated VGG taps, e.g. relu1_1,relu2_1 (default: the loss "
+        "network's)",
+    )
+    p.add_argument(
+        "--content-weight", type=float, help="default: tuned per loss network"
+    )
+    p.add_argument("--style-weight", type=float, help="default: per loss network")
+    p.add_argument("--tv-weight", type=float, help="default: per loss network")
     p.add_argument("--learning-rate", type=float, help="Adam, default 1e-3")
     p.add_argument("--residual-blocks", type=int, help="default 5")
     p.add_argument("--upsampling", choices=["nearest", "transpose"])
@@ -102,6 +127,13 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
+def _layer_list(text):
+    layers = [name.strip() for name in text.split(",") if name.strip()]
+    if not layers:
+        raise ValueError(f"expected comma-separated VGG taps. Received: {text!r}")
+    return layers
+
+
 def _resolve_train_settings(args, ckpt):
     import json
 
@@ -114,6 +146,8 @@ def _resolve_train_settings(args, ckpt):
     settings_file = ckpt / "settings.json"
     if args.resume and settings_file.is_file():
         saved = json.loads(settings_file.read_text())
+        # Runs started before the loss network was a setting used VGG16.
+        saved.setdefault("loss_network", "vgg16")
         changed = [
             k
             for k in _TRAIN_FIXED_ON_RESUME
@@ -152,7 +186,9 @@ def _model_card(name, settings, metadata):
         "",
         "```python",
         "import keras_style",
-        f"keras_style.zoo.load({name!r}).stylize('photo.jpg')[0].save('out.png')",
+        "",
+        f"stylizer = keras_style.zoo.load({name!r})  # this preset's directory",
+        "stylizer.stylize('photo.jpg').save('out.png')  # a PIL image",
         "```",
         "",
         "## Training settings",
@@ -194,7 +230,12 @@ def run(args):
     import keras
 
     from keras_style import training
-    from keras_style.callbacks import StepBackupAndRestore, StopOnNaN, StylePreview
+    from keras_style.callbacks import (
+        StepBackupAndRestore,
+        StepLossLog,
+        StopOnNaN,
+        StylePreview,
+    )
     from keras_style.data import image_dataset
     from keras_style.image import list_images
     from keras_style.transform_net import TransformNet
@@ -230,12 +271,20 @@ def run(args):
         keras.utils.set_random_seed(settings["seed"])
     if settings["mixed_precision"]:
         keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
-    weights = {
-        k: settings[k]
-        if settings[k] is not None
-        else getattr(training, f"DEFAULT_{k.upper()}")
-        for k in ("content_weight", "style_weight", "tv_weight")
-    }
+    # Unset choices become the library's defaults, recorded in settings.json
+    # and the metadata so a resumed run and the model card see real values.
+    if settings["loss_network"] is None:
+        settings["loss_network"] = training.DEFAULT_LOSS_NETWORK
+    network = settings["loss_network"]
+    for key, value in training.DEFAULT_LAYERS[network].items():
+        if settings[key] is None:
+            settings[key] = list(value)
+    for key, value in training.DEFAULT_LOSS_WEIGHTS[network].items():
+        if settings[key] is None:
+            settings[key] = value
+    if settings["style_size"] is None:
+        settings["style_size"] = training.default_style_size(settings["image_size"])
+    weights = {k: settings[k] for k in ("content_weight", "style_weight", "tv_weight")}
     vgg_weights = settings["vgg_weights"]
     model = TransformNet(
         residual_blocks=settings["residual_blocks"], upsampling=settings["upsampling"]
@@ -245,6 +294,9 @@ def run(args):
         optimizer=keras.optimizers.Adam(settings["learning_rate"]),
         style_image=settings["style"],
         style_size=settings["style_size"],
+        loss_network=network,
+        content_layers=settings["content_layers"],
+        style_layers=settings["style_layers"],
         vgg_weights=None if str(vgg_weights).lower() == "none" else vgg_weights,
         **weights,
     )
@@ -264,6 +316,8 @@ def run(args):
             backup_dir, save_freq=settings["checkpoint_every"], delete_checkpoint=False
         ),
         keras.callbacks.ModelCheckpoint(str(ckpt / "last.keras")),
+        # After the backup callback: it restores the step the log resumes at.
+        StepLossLog(ckpt / "losses.csv"),
     ]
     if settings["preview_every"]:
         callbacks.append(
