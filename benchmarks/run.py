@@ -7,6 +7,7 @@ Same command line and JSON fields as the peer; the Keras backend comes from
     python benchmarks/run.py train --batch 2 --size 128 --iterations 5
     python benchmarks/run.py infer --height 512 --width 512
     python benchmarks/run.py tiled --height 4096 --width 4096 --style wave
+    python benchmarks/run.py video --height 360 --width 640 --style wave --frames 30
 """
 
 import argparse
@@ -160,6 +161,9 @@ def bench_train(args):
     model = TransformNet()
     model.compile(
         style_image=rng.uniform(0, 255, (args.size, args.size, 3)),
+        # The peer's step uses VGG16 (Johnson et al.), the library default is
+        # VGG19: compare like with like.
+        loss_network="vgg16",
         vgg_weights=None,
         jit_compile=jit_compile,
     )
@@ -358,9 +362,131 @@ def bench_tiled(args):
     )
 
 
+# === video ==================================================================
+
+
+def _video_clip(path, frames, height, width, rate=30):
+    """A synthetic pan over a smooth random texture, written as H.264."""
+    import fractions
+
+    import numpy as np
+    from PIL import Image
+
+    from keras_style.video import VideoWriter
+
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 256, (height // 8 + 8, width // 8 + 8 + frames, 3))
+    texture = Image.fromarray(texture.astype(np.uint8)).resize(
+        (8 * texture.shape[1], 8 * texture.shape[0]), Image.Resampling.BICUBIC
+    )
+    texture = np.asarray(texture)
+    with VideoWriter(
+        path,
+        width=width,
+        height=height,
+        time_base=fractions.Fraction(1, rate),
+        rate=rate,
+    ) as writer:
+        for t in range(frames):
+            writer.write(
+                np.ascontiguousarray(texture[:height, 4 * t : 4 * t + width]), t
+            )
+    return path
+
+
+def bench_video(args):
+    """End-to-end video stylization (decode + stylize + encode) in frames/s.
+
+    Writes a `--frames`-frame synthetic `--height` x `--width` clip, then
+    reports `Stylizer.stylize_video` frames/s with `consistency="none"` and
+    `"flow"` (after one warm-up run that compiles the network) and the share
+    of time in each stage, each timed on its own: decoding, the network
+    (`--batch` frames per call), the flow stabilisation and encoding
+    (H.264, crf 18).
+    """
+    import pathlib
+    import tempfile
+
+    import numpy as np
+
+    from keras_style import video
+    from keras_style.stylizer import Stylizer
+    from keras_style.transform_net import TransformNet
+
+    _set_precision(args.precision)
+    if args.style:
+        from keras_style import zoo
+
+        stylizer = zoo.load(args.style)
+    else:
+        model = TransformNet()
+        model.build()
+        stylizer = Stylizer(model)
+    n, h, w = args.frames, args.height, args.width
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        clip = _video_clip(tmp / "clip.mp4", n, h, w)
+        # Warm-up: compiles a full batch and the last, partial one.
+        warm = args.batch + n % args.batch
+        stylizer.stylize_video(
+            clip, tmp / "warm.mp4", batch_size=args.batch, end=(warm + 0.5) / 30
+        )
+        end_to_end = {}
+        for mode in ("none", "flow"):
+            start = time.perf_counter()
+            stylizer.stylize_video(
+                clip, tmp / f"{mode}.mp4", consistency=mode, batch_size=args.batch
+            )
+            end_to_end[mode] = time.perf_counter() - start
+
+        stages = {}
+        start = time.perf_counter()
+        with video.VideoReader(clip) as reader:
+            frames = [item[0] for kind, item in reader if kind == "video"]
+        stages["decode"] = time.perf_counter() - start
+        start = time.perf_counter()
+        styled = []
+        for k in range(0, n, args.batch):
+            styled += stylizer.stylize(
+                frames[k : k + args.batch], batch_size=args.batch
+            )
+        styled = [np.asarray(img, np.float32) for img in styled]
+        stages["stylize"] = time.perf_counter() - start
+        stabilizer = video.FlowStabilizer()
+        start = time.perf_counter()
+        outputs = [stabilizer(f, s) for f, s in zip(frames, styled)]
+        stages["flow"] = time.perf_counter() - start
+        start = time.perf_counter()
+        with video.VideoWriter(
+            tmp / "encode.mp4", width=w, height=h, time_base=reader.time_base, rate=30
+        ) as writer:
+            for t, out in enumerate(outputs):
+                writer.write(np.clip(np.rint(out), 0, 255).astype(np.uint8), t)
+        stages["encode"] = time.perf_counter() - start
+    total = sum(stages.values())
+    for mode, seconds in end_to_end.items():
+        report(
+            task="video",
+            consistency=mode,
+            mode=args.precision,
+            h=h,
+            w=w,
+            frames=n,
+            batch=args.batch,
+            fps=n / seconds,
+            seconds=seconds,
+            stage_share={
+                k: round(v / (total if mode == "flow" else total - stages["flow"]), 3)
+                for k, v in stages.items()
+                if mode == "flow" or k != "flow"
+            },
+            stage_ms_per_frame={k: round(1e3 * v / n, 2) for k, v in stages.items()},
+        )
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("task", choices=["train", "infer", "gatys", "tiled"])
+    p.add_argument("task", choices=["train", "infer", "gatys", "tiled", "video"])
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--size", type=int, default=256, help="train/gatys image side")
     p.add_argument("--height", type=int, default=1080)
@@ -370,12 +496,14 @@ def main(argv=None):
     p.add_argument("--iterations", type=int, default=20)
     p.add_argument("--style", default=None, help="infer/tiled: zoo name or preset dir")
     p.add_argument("--tile-size", type=int, default=None, help="tiled: tile side")
+    p.add_argument("--frames", type=int, default=30, help="video: clip length")
     args = p.parse_args(argv)
     tasks = {
         "gatys": bench_gatys,
         "train": bench_train,
         "infer": bench_infer,
         "tiled": bench_tiled,
+        "video": bench_video,
     }
     tasks[args.task](args)
 
