@@ -93,3 +93,54 @@ def test_debug_shows_the_traceback(files, preset):
             ["stylize", str(files / "photo.png"), "-o", str(files / "photo.png")]
             + ["-s", str(preset), "--debug"]
         )
+
+
+# (arguments after `optimize CONTENT STYLE`, text the error must contain)
+OPTIMIZE_CASES = [
+    (["-o", "{t}/photo.png"], "-o would overwrite an input"),
+    (["-o", "{t}/out.xbm"], "cannot hold RGB images"),
+    (["-o", "{t}/o.png", "--style-scale", "1000"], "Received: style_scale=1000"),
+    (["-o", "{t}/o.png", "--size", "100000"], "Received: size=100000"),
+    (["-o", "{t}/o.png", "--scales", "64,99999"], "Received: scales=[64, 99999]"),
+    (["-o", "{t}/o.png", "--size", "16"], "too small for VGG layer"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv, message", OPTIMIZE_CASES, ids=[m for _, m in OPTIMIZE_CASES]
+)
+def test_optimize_bad_input(argv, message, files, capsys):
+    before = _snapshot(files)
+    argv = [a.format(t=files) for a in argv]
+
+    code = cli.main(
+        ["optimize", str(files / "photo.png"), str(files / "folder" / "a.png")]
+        + [*argv, "--vgg-weights", "none", "--iterations", "1", "-q"]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert message in err and "Traceback" not in err, err
+    assert err.count("\n") == 1
+    assert _snapshot(files) == before
+
+
+def test_optimize_refuses_huge_sizes_before_allocating(files):
+    # The limit is checked before any resize: 32 px content with a 1000x
+    # style scale would otherwise allocate a 32000-px style image.
+    import resource
+
+    from keras_style.optimize import stylize_optimize
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match="over the limit"):
+        stylize_optimize(
+            files / "photo.png",
+            files / "folder" / "a.png",
+            size=32,
+            style_scale=1000,
+            vgg_weights=None,
+            verbose=0,
+        )
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
+    assert grown_mb < 500

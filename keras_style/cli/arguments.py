@@ -79,7 +79,9 @@ def check_output_file(output, inputs, *, overwrite=False):
 
     output, _ = check_output_path(output, name="-o")
     if not overwrite and output.exists():
-        same = [str(p) for p in inputs if output.samefile(p)]
+        same = [
+            str(p) for p in inputs if pathlib.Path(p).exists() and output.samefile(p)
+        ]
         if same:
             raise ValueError(
                 "-o would overwrite an input; pick another name or pass "

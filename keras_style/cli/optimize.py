@@ -6,7 +6,18 @@ path, calls `keras_style.optimize.stylize_optimize` and writes the image.
 Keras and the VGG19 model are only imported inside `run`.
 """
 
-from keras_style.cli.arguments import add_output_options, comma_list, progress_verbosity
+from keras_style import defaults as D
+from keras_style.cli.arguments import (
+    add_output_options,
+    check_output_file,
+    comma_list,
+    positive_int,
+    progress_verbosity,
+)
+
+
+def _names(values):
+    return ",".join(values)
 
 
 def add_parser(subparsers):
@@ -29,8 +40,8 @@ def add_parser(subparsers):
     p.add_argument(
         "--size",
         type=int,
-        help="longest side of the output in pixels (default: 512, or the last of "
-        "--scales)",
+        help=f"longest side of the output in pixels (default: {D.GATYS_SIZE}, or "
+        "the last of --scales)",
     )
     p.add_argument(
         "--scales",
@@ -39,32 +50,41 @@ def add_parser(subparsers):
         "upsampled previous result (default: one scale, --size)",
     )
     p.add_argument(
-        "--iterations", type=int, default=500, help="steps per scale (default: 500)"
+        "--iterations",
+        type=int,
+        default=D.GATYS_ITERATIONS,
+        help=f"steps per scale (default: {D.GATYS_ITERATIONS})",
     )
     p.add_argument(
         "--optimizer",
         choices=["lbfgs", "lbfgs-b", "adam"],
-        default="lbfgs",
+        default=D.GATYS_OPTIMIZER,
         help="lbfgs: L-BFGS, one evaluation per step; lbfgs-b: SciPy's L-BFGS-B "
-        "with a line search (slower per step); adam (default: lbfgs)",
+        f"with a line search (slower per step); adam (default: {D.GATYS_OPTIMIZER})",
     )
     p.add_argument(
         "--learning-rate",
         type=float,
-        default=10.0,
-        help="Adam step size in pixel units, 0..255 (default: 10)",
+        default=D.GATYS_LEARNING_RATE,
+        help=f"Adam step size in pixel units, 0..255 (default: {D.GATYS_LEARNING_RATE:g})",
     )
     p.add_argument(
-        "--content-weight", type=float, default=5.0, help="content weight (default: 5)"
+        "--content-weight",
+        type=float,
+        default=D.GATYS_CONTENT_WEIGHT,
+        help=f"content weight (default: {D.GATYS_CONTENT_WEIGHT:g})",
     )
     p.add_argument(
-        "--style-weight", type=float, default=100.0, help="style weight (default: 100)"
+        "--style-weight",
+        type=float,
+        default=D.GATYS_STYLE_WEIGHT,
+        help=f"style weight (default: {D.GATYS_STYLE_WEIGHT:g})",
     )
     p.add_argument(
         "--tv-weight",
         type=float,
-        default=300.0,
-        help="total-variation smoothing weight, 0 = off (default: 300)",
+        default=D.GATYS_TV_WEIGHT,
+        help=f"total-variation smoothing weight, 0 = off (default: {D.GATYS_TV_WEIGHT:g})",
     )
     p.add_argument(
         "--style-layer-weights",
@@ -74,22 +94,23 @@ def add_parser(subparsers):
     p.add_argument(
         "--content-layers",
         type=comma_list(str, "names"),
-        default=["relu4_2"],
-        help="comma-separated VGG19 taps for content (default: relu4_2)",
+        default=list(D.GATYS_CONTENT_LAYERS),
+        help="comma-separated VGG19 taps for content "
+        f"(default: {_names(D.GATYS_CONTENT_LAYERS)})",
     )
     p.add_argument(
         "--style-layers",
         type=comma_list(str, "names"),
-        default=["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"],
+        default=list(D.GATYS_STYLE_LAYERS),
         help="comma-separated VGG19 taps for style "
-        "(default: relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)",
+        f"(default: {_names(D.GATYS_STYLE_LAYERS)})",
     )
     p.add_argument(
         "--init",
-        default="content",
+        default=D.GATYS_INIT,
         metavar="{content,noise,style,PATH}",
         help="starting image: the content, uniform noise, the (first) style, or "
-        "an image file (default: content)",
+        f"an image file (default: {D.GATYS_INIT})",
     )
     p.add_argument(
         "--preserve-colors",
@@ -106,8 +127,9 @@ def add_parser(subparsers):
     p.add_argument(
         "--style-scale",
         type=float,
-        default=1.0,
-        help="size of the style image relative to the output (default: 1.0)",
+        default=D.GATYS_STYLE_SCALE,
+        help="size of the style image relative to the output "
+        f"(default: {D.GATYS_STYLE_SCALE:g})",
     )
     p.add_argument(
         "--style-blend-weights",
@@ -117,8 +139,8 @@ def add_parser(subparsers):
     p.add_argument(
         "--pooling",
         choices=["max", "avg"],
-        default="max",
-        help="VGG19 pooling; the paper prefers avg (default: max)",
+        default=D.GATYS_POOLING,
+        help=f"VGG19 pooling; the paper prefers avg (default: {D.GATYS_POOLING})",
     )
     p.add_argument(
         "--save-every",
@@ -134,21 +156,26 @@ def add_parser(subparsers):
         "(testing only), or a VGG19 notop weights file (default: imagenet)",
     )
     p.add_argument("--seed", type=int, help="seed of --init noise (default: random)")
+    p.add_argument(
+        "--max-pixels",
+        type=positive_int,
+        default=D.GATYS_MAX_PIXELS,
+        help="largest output or resized style image, in pixels; bigger requests "
+        f"are refused before any work (default: {D.GATYS_MAX_PIXELS:,}, "
+        "~12 GB of VGG19 activations)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="allow -o to replace an input file (refused otherwise)",
+    )
     add_output_options(p)
     p.set_defaults(func=run)
 
 
 def run(args):
-    import pathlib
-
-    from PIL import Image
-
-    output = pathlib.Path(args.output)
-    if output.suffix.lower() not in Image.registered_extensions():
-        raise ValueError(
-            "`--output` needs an image extension such as .png or .jpg. "
-            f"Received: --output={args.output}"
-        )
+    inputs = [args.content, *args.style]
+    output = check_output_file(args.output, inputs, overwrite=args.overwrite)
     from keras_style.image import save_image
     from keras_style.optimize import stylize_optimize
 
@@ -180,8 +207,9 @@ def run(args):
         verbose=progress_verbosity(args),
         save_every=args.save_every,
         save_path=save_path,
+        max_pixels=args.max_pixels,
     )
-    save_image(result.image, output)
+    save_image(result.image, output, name="-o")
     if not args.quiet:
         print(f"wrote {output}")
     return 0

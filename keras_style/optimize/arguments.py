@@ -10,12 +10,13 @@ import pathlib
 import keras
 import numpy as np
 
+from keras_style import defaults
 from keras_style import image as image_lib
 
 OPTIMIZERS = ("lbfgs", "lbfgs-b", "adam")
 INITS = ("content", "noise", "style")
 COLOR_TRANSFERS = ("none", "histogram")
-DEFAULT_SIZE = 512
+DEFAULT_SIZE = defaults.GATYS_SIZE
 
 
 def check_layers(layers, name, valid):

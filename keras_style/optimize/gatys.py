@@ -11,6 +11,7 @@ import dataclasses
 import numpy as np
 from keras import ops
 
+from keras_style import defaults
 from keras_style import image as image_lib
 from keras_style.features import vgg_feature_extractor, vgg_layer_names
 from keras_style.losses import PerceptualLoss
@@ -23,13 +24,10 @@ from keras_style.optimize.minimizers import (
 )
 from keras_style.optimize.progress import Monitor
 
-DEFAULT_CONTENT_LAYERS = ("relu4_2",)
-DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-# Reflection padding (px) around the image before VGG19, cropped off the
-# features again: with VGG's own zero padding on the image's outer rows, the
-# result got a coloured fringe 1-2 px wide (see `compile_step`). 16 px is one
-# relu5_1 cell, so every tap is cropped back exactly.
-DEFAULT_BORDER = 16
+DEFAULT_CONTENT_LAYERS = defaults.GATYS_CONTENT_LAYERS
+DEFAULT_STYLE_LAYERS = defaults.GATYS_STYLE_LAYERS
+DEFAULT_BORDER = defaults.GATYS_BORDER
+MAX_PIXELS = defaults.GATYS_MAX_PIXELS
 
 
 @dataclasses.dataclass
@@ -114,11 +112,11 @@ class GatysStyleTransfer:
         self,
         content_layers=DEFAULT_CONTENT_LAYERS,
         style_layers=DEFAULT_STYLE_LAYERS,
-        content_weight=5.0,
-        style_weight=100.0,
-        tv_weight=300.0,
+        content_weight=defaults.GATYS_CONTENT_WEIGHT,
+        style_weight=defaults.GATYS_STYLE_WEIGHT,
+        tv_weight=defaults.GATYS_TV_WEIGHT,
         style_layer_weights=None,
-        pooling="max",
+        pooling=defaults.GATYS_POOLING,
         vgg_weights="imagenet",
         network="vgg19",
         border=DEFAULT_BORDER,
@@ -199,12 +197,12 @@ class GatysStyleTransfer:
         *,
         size=None,
         scales=None,
-        iterations=500,
-        optimizer="lbfgs",
-        learning_rate=10.0,
-        init="content",
+        iterations=defaults.GATYS_ITERATIONS,
+        optimizer=defaults.GATYS_OPTIMIZER,
+        learning_rate=defaults.GATYS_LEARNING_RATE,
+        init=defaults.GATYS_INIT,
         style_blend_weights=None,
-        style_scale=1.0,
+        style_scale=defaults.GATYS_STYLE_SCALE,
         preserve_colors=False,
         color_transfer=None,
         seed=None,
@@ -212,6 +210,7 @@ class GatysStyleTransfer:
         save_every=None,
         save_path=None,
         callback=None,
+        max_pixels=MAX_PIXELS,
     ):
         """Stylizes `content` like `style`. See `stylize_optimize` for the args.
 
@@ -268,7 +267,10 @@ class GatysStyleTransfer:
                 for s in styles
             ]
 
-        self._check_sizes(content, styles, stages, style_scale, size, scales)
+        max_pixels = image_lib.check_positive_int(max_pixels, "max_pixels")
+        self._check_sizes(
+            content, styles, stages, style_scale, size, scales, max_pixels
+        )
         monitor = Monitor(
             self.loss, verbose, save_every, save_path, callback, preserve_colors
         )
@@ -322,12 +324,17 @@ class GatysStyleTransfer:
 
     # --- pieces of `run` ----------------------------------------------------
 
-    def _check_sizes(self, content, styles, stages, style_scale, size, scales):
-        """Clear errors for images too small to reach the deepest VGG tap."""
+    def _check_sizes(
+        self, content, styles, stages, style_scale, size, scales, max_pixels
+    ):
+        """Clear errors, before any allocation, for images too small to reach
+        the deepest VGG tap or too large for `max_pixels`."""
         tap = max(self.loss.layers, key=lambda name: int(name[len("relu")]))
         minimum = 2 ** (int(tap[len("relu")]) - 1)  # a 2x2 pooling per block
         for side in stages:
             shape = image_lib.scaled_size(*content.shape[:2], side)
+            arg = f"size={size}" if scales is None else f"scales={list(scales)}"
+            _check_pixels(shape, max_pixels, "The output", arg)
             if min(shape) < minimum:
                 arg = f"size={size}" if scales is None else f"scales={list(scales)}"
                 raise ValueError(
@@ -338,6 +345,9 @@ class GatysStyleTransfer:
             for style in styles:
                 side_s = max(1, round(side * style_scale))
                 shape = image_lib.scaled_size(*style.shape[:2], side_s)
+                _check_pixels(
+                    shape, max_pixels, "A style image", f"style_scale={style_scale}"
+                )
                 if min(shape) < minimum:
                     raise ValueError(
                         f"A style image is too small for VGG layer {tap} ({minimum} "
@@ -362,33 +372,44 @@ class GatysStyleTransfer:
         return content_targets, {k: ops.stop_gradient(v) for k, v in grams.items()}
 
 
+def _check_pixels(shape, max_pixels, what, received):
+    pixels = shape[0] * shape[1]
+    if pixels > max_pixels:
+        raise ValueError(
+            f"{what} would be {shape[1]}x{shape[0]} = {pixels:,} pixels, over the "
+            f"limit of {max_pixels:,} (VGG19 needs ~3 kB per pixel); lower it, or "
+            f"raise `max_pixels` (--max-pixels). Received: {received}"
+        )
+
+
 def stylize_optimize(
     content,
     style,
     *,
     size=None,
     scales=None,
-    iterations=500,
-    optimizer="lbfgs",
-    learning_rate=10.0,
-    init="content",
-    content_weight=5.0,
-    style_weight=100.0,
-    tv_weight=300.0,
+    iterations=defaults.GATYS_ITERATIONS,
+    optimizer=defaults.GATYS_OPTIMIZER,
+    learning_rate=defaults.GATYS_LEARNING_RATE,
+    init=defaults.GATYS_INIT,
+    content_weight=defaults.GATYS_CONTENT_WEIGHT,
+    style_weight=defaults.GATYS_STYLE_WEIGHT,
+    tv_weight=defaults.GATYS_TV_WEIGHT,
     style_layer_weights=None,
     content_layers=DEFAULT_CONTENT_LAYERS,
     style_layers=DEFAULT_STYLE_LAYERS,
     style_blend_weights=None,
-    style_scale=1.0,
+    style_scale=defaults.GATYS_STYLE_SCALE,
     preserve_colors=False,
     color_transfer=None,
-    pooling="max",
+    pooling=defaults.GATYS_POOLING,
     vgg_weights="imagenet",
     seed=None,
     verbose=1,
     save_every=None,
     save_path=None,
     callback=None,
+    max_pixels=MAX_PIXELS,
 ):
     """Stylizes an image by optimizing its pixels (Gatys et al.).
 
@@ -443,6 +464,9 @@ def stylize_optimize(
         callback: optional `callback(iteration, image, losses)` called after
             every iteration with the current float32 image and the loss dict;
             returning `False` stops the optimization.
+        max_pixels: largest output (at any scale) or resized style image, in
+            pixels (default `MAX_PIXELS`, 2048x2048); larger requests are an
+            error before anything is allocated.
 
     Returns:
         A `StylizeResult` with `.image` (float32 `(H, W, 3)` in 0..255) and
@@ -488,4 +512,5 @@ def stylize_optimize(
         save_every=save_every,
         save_path=save_path,
         callback=callback,
+        max_pixels=max_pixels,
     )
