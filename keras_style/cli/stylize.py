@@ -76,7 +76,7 @@ def _is_video(path):
 
 def _check_video_output(output, inputs, *, overwrite=False):
     """`check_output_file` for a video destination."""
-    from keras_style.video.media import check_output_path
+    from keras_style.video.writer import check_output_path
 
     output, _, _ = check_output_path(output, name="-o")
     if not overwrite and output.exists():

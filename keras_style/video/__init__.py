@@ -16,14 +16,8 @@ from keras_style.video.consistency import (
     warp,
     warping_error,
 )
-from keras_style.video.media import (
-    VideoInfo,
-    VideoReader,
-    VideoWriter,
-    check_output_path,
-    is_video,
-    require_av,
-)
+from keras_style.video.reader import VideoInfo, VideoReader, is_video, require_av
+from keras_style.video.writer import VideoWriter, check_output_path
 
 __all__ = [
     "FlowStabilizer",

@@ -21,7 +21,7 @@ def _require_cv2():
     try:
         import cv2
     except ImportError:
-        from keras_style.video.media import EXTRA_HINT
+        from keras_style.video.reader import EXTRA_HINT
 
         raise ImportError(
             f"Video support needs PyAV and OpenCV: {EXTRA_HINT}"
