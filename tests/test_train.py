@@ -408,7 +408,7 @@ def test_cli_model_card_shows_working_code(style, folder, tmp_path, no_xla):
     [
         ({"--data": "missing_dir"}, "Received: --data="),
         ({"--style": "missing.jpg"}, "Received: style_image="),
-        ({"--batch-size": "0"}, "--batch-size is too small"),
+        ({"--batch-size": "64", "--image-size": "512"}, "over the limit"),
     ],
 )
 def test_cli_train_errors_are_one_line(style, folder, tmp_path, capsys, change, match):
@@ -420,6 +420,38 @@ def test_cli_train_errors_are_one_line(style, folder, tmp_path, capsys, change, 
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("keras-style train: error:") and match in err
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--steps-per-epoch", "-1"),  # ran forever before
+        ("--steps-per-epoch", "0"),  # silently meant "the default" before
+        ("--batch-size", "0"),
+        ("--epochs", "x"),
+        ("--preview-every", "-5"),
+    ],
+)
+def test_cli_train_rejects_bad_numbers(style, folder, tmp_path, capsys, flag, value):
+    args = _train_args(style, folder, tmp_path / "out")
+    if flag in args:
+        args[args.index(flag) + 1] = value
+    else:
+        args += [flag, value]
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_train_resume_without_backup_says_so(style, folder, tmp_path, capsys):
+    args = _train_args(style, folder, tmp_path / "out") + ["--resume"]
+    args[args.index("--batch-size") + 1] = "999"
+    args += ["--image-size", "512"]
+    assert cli.main(args) == 2  # refused by the pixel limit, after the notice
+    assert "no backup" in capsys.readouterr().err
 
 
 def test_cli_train_requires_style_and_data(tmp_path, capsys):

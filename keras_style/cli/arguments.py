@@ -30,9 +30,20 @@ def comma_list(kind, what):
 
 
 def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return _int_at_least(text, 1, "a positive integer")
+
+
+def non_negative_int(text):
+    return _int_at_least(text, 0, "an integer >= 0")
+
+
+def _int_at_least(text, minimum, what):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
     return value
 
 

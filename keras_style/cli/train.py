@@ -8,7 +8,17 @@ writes a preset directory with a model card. Keras is only imported in `run`.
 
 import sys
 
-from keras_style.cli.arguments import add_output_options, fit_progress
+from keras_style.cli.arguments import (
+    add_output_options,
+    fit_progress,
+    non_negative_int,
+    positive_int,
+)
+
+# Most pixels one training step may hold (batch x crop, or the style image):
+# the VGG19 loss network and its gradients need ~3 kB per pixel. --max-pixels
+# raises it.
+MAX_STEP_PIXELS = 4 * 2**20
 
 _TRAIN_DEFAULTS = {
     "style": None,
@@ -64,13 +74,17 @@ def add_parser(subparsers):
     p.add_argument("--style", help="style image (required unless --resume)")
     p.add_argument("--data", help="folder of content photos, e.g. COCO train2014")
     p.add_argument("-o", "--output", required=True, help="preset directory to write")
-    p.add_argument("--epochs", type=int, help="default 2")
-    p.add_argument("--steps-per-epoch", type=int, help="default: one pass over --data")
-    p.add_argument("--batch-size", type=int, help="default 4")
-    p.add_argument("--image-size", type=int, help="training crop size, default 256")
+    p.add_argument("--epochs", type=positive_int, help="default 2")
+    p.add_argument(
+        "--steps-per-epoch", type=positive_int, help="default: one pass over --data"
+    )
+    p.add_argument("--batch-size", type=positive_int, help="default 4")
+    p.add_argument(
+        "--image-size", type=positive_int, help="training crop size, default 256"
+    )
     p.add_argument(
         "--style-size",
-        type=int,
+        type=positive_int,
         help="longest side of the style image (default: a multiple of --image-size)",
     )
     p.add_argument(
@@ -96,7 +110,7 @@ def add_parser(subparsers):
     p.add_argument("--style-weight", type=float, help="default: per loss network")
     p.add_argument("--tv-weight", type=float, help="default: per loss network")
     p.add_argument("--learning-rate", type=float, help="Adam, default 1e-3")
-    p.add_argument("--residual-blocks", type=int, help="default 5")
+    p.add_argument("--residual-blocks", type=non_negative_int, help="default 5")
     p.add_argument("--upsampling", choices=["nearest", "transpose"])
     p.add_argument(
         "--mixed-precision",
@@ -110,14 +124,25 @@ def add_parser(subparsers):
         "--overwrite", action="store_true", help="replace an existing OUT_DIR"
     )
     p.add_argument(
-        "--preview-every", type=int, help="steps between previews (0: none), 1000"
+        "--preview-every",
+        type=non_negative_int,
+        help="steps between previews (0: none), 1000",
     )
     p.add_argument(
         "--preview-images",
         nargs="+",
         help="photos for previews (default: the first two of --data)",
     )
-    p.add_argument("--checkpoint-every", type=int, help="steps between backups, 500")
+    p.add_argument(
+        "--checkpoint-every", type=positive_int, help="steps between backups, 500"
+    )
+    p.add_argument(
+        "--max-pixels",
+        type=positive_int,
+        default=MAX_STEP_PIXELS,
+        help="largest batch x crop (and style image) in pixels; bigger runs are "
+        f"refused before they start (default: {MAX_STEP_PIXELS:,}, ~12 GB)",
+    )
     p.add_argument("--vgg-weights", help="imagenet (default), none, or a weights file")
     p.add_argument("--seed", type=int)
     p.add_argument(
@@ -175,6 +200,24 @@ def _resolve_train_settings(args, ckpt):
                 f"--{key.replace('_', '-')} is too small. Received: {settings[key]}"
             )
     return settings
+
+
+def _check_step_pixels(settings, max_pixels):
+    """Refuses, before anything is built, a step too large for memory."""
+    batch, crop = settings["batch_size"], settings["image_size"]
+    from keras_style.training import default_style_size
+
+    style = settings["style_size"] or default_style_size(crop)
+    for what, pixels, received in (
+        ("A batch", batch * crop * crop, f"--batch-size={batch}, --image-size={crop}"),
+        ("The style image", style * style, f"--style-size={style}"),
+    ):
+        if pixels > max_pixels:
+            raise ValueError(
+                f"{what} would hold {pixels:,} pixels, over the limit of "
+                f"{max_pixels:,} (the VGG loss network needs ~3 kB per pixel); "
+                f"lower it or raise --max-pixels. Received: {received}"
+            )
 
 
 def _model_card(name, settings, metadata):
@@ -244,6 +287,12 @@ def run(args):
     ckpt = out.with_name(out.name + ".ckpt")
     backup_dir = ckpt / "backup"
     settings = _resolve_train_settings(args, ckpt)
+    if args.resume and not backup_dir.exists():  # a warning: shown when quiet too
+        print(
+            f"--resume: no backup in {backup_dir}, starting a new run.",
+            file=sys.stderr,
+        )
+    _check_step_pixels(settings, args.max_pixels)
     if out.exists() and not (args.overwrite or args.resume):
         raise ValueError(
             "The output directory exists; pass --overwrite to replace it. "
