@@ -44,6 +44,7 @@ def write_clip(
     time_base=TIME_BASE,
     audio_seconds=None,
     rotation=None,
+    pix_fmt="yuv420p",
 ):
     """Writes an H.264 clip (optionally with AAC sound and a display rotation)."""
     height, width = frames[0].shape[:2]
@@ -52,7 +53,7 @@ def write_clip(
         pts = [i * step for i in range(len(frames))]
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.codec_context.time_base = time_base
         stream.time_base = time_base
         if rotation is not None:
@@ -213,6 +214,16 @@ def test_max_size_start_and_end(tiny, tmp_path):
     # The kept audio is the input's, packet for packet.
     src_packets = dict((round(t - 1.0, 6), b) for t, b in audio_packets(src))
     assert all(src_packets.get(round(t, 6)) == b for t, b in audio_packets(out))
+
+
+def test_odd_sizes_are_kept_exactly(tiny, tmp_path):
+    frames = [f[:47, :63] for f in moving_frames(5)]
+    src = write_clip(tmp_path / "odd.mkv", frames, pix_fmt="yuv444p")
+    out = video.stylize_video(tiny, src, tmp_path / "odd_out.mp4")
+    assert read_video(out)[0][0].shape == (47, 63, 3)
+    # Downscaled sides are even (as H.264 players expect) and within max_size.
+    out = video.stylize_video(tiny, src, tmp_path / "small.mp4", max_size=35)
+    assert read_video(out)[0][0].shape == (26, 34, 3)
 
 
 def test_is_video_probes_content_not_names(tmp_path, clip):

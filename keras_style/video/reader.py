@@ -134,9 +134,10 @@ def _frame_size(width, height, max_size):
     if max_size is None or max(width, height) <= max_size:
         return width, height
     scale = max_size / max(width, height)
+    # Rounded down, so no side exceeds `max_size`.
     return (
-        max(2, 2 * round(width * scale / 2)),
-        max(2, 2 * round(height * scale / 2)),
+        max(2, 2 * int(width * scale / 2 + 1e-6)),
+        max(2, 2 * int(height * scale / 2 + 1e-6)),
     )
 
 
