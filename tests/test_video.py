@@ -420,6 +420,16 @@ def test_stylizer_method_delegates(tiny, clip, tmp_path):
     assert len(frames) == 10
 
 
+def test_colors_and_strength_apply_after_stabilisation(tiny):
+    frames = moving_frames(3)
+    full = list(video.stylize_frames(tiny, frames))
+    half = list(video.stylize_frames(tiny, frames, strength=0.5))
+    expected = 0.5 * full[2].astype(float) + 0.5 * frames[2]
+    assert np.abs(half[2] - expected).max() <= 1.0
+    kept = list(video.stylize_frames(tiny, frames, preserve_colors=True))
+    assert kept[2].shape == frames[2].shape
+
+
 def test_cli_stylizes_a_video_recognised_by_content(tmp_path, clip, capsys):
     from keras_style.cli import main
 
