@@ -154,19 +154,21 @@ def test_strength_zero_reproduces_the_input(tmp_path, clip):
     assert max(diff) < 3.0  # only the second H.264 generation's loss
 
 
-def test_rotation_is_applied_to_the_pixels(tmp_path):
+@pytest.mark.parametrize("rotation", [90, -90])
+def test_rotation_is_applied_to_the_pixels(tmp_path, rotation):
     frames = moving_frames(6, height=48, width=64)
-    src = write_clip(tmp_path / "phone.mp4", frames, rotation=90)
-    assert video.probe(src).rotation == 90
+    src = write_clip(tmp_path / "phone.mp4", frames, rotation=rotation)
+    assert video.probe(src).rotation == rotation
     assert (video.probe(src).width, video.probe(src).height) == (48, 64)
     out = video.stylize_video(
         Stylizer(tiny_net(0)), src, tmp_path / "upright.mp4", strength=0.0
     )
     frames_out, _, _ = read_video(out)
     assert frames_out[0].shape == (64, 48, 3)
-    # Counter-clockwise, as the display matrix says (not clockwise).
-    right = np.abs(frames_out[0] - np.rot90(frames[0], 1).astype(float)).mean()
-    wrong = np.abs(frames_out[0] - np.rot90(frames[0], -1).astype(float)).mean()
+    # Counter-clockwise by `rotation`, as the display matrix says.
+    turns = rotation // 90
+    right = np.abs(frames_out[0] - np.rot90(frames[0], turns).astype(float)).mean()
+    wrong = np.abs(frames_out[0] - np.rot90(frames[0], -turns).astype(float)).mean()
     assert right < 8.0 and right < wrong / 3, (right, wrong)
     assert video.probe(out).rotation == 0
 
