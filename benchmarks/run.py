@@ -17,6 +17,11 @@ import time
 
 import keras
 
+from keras_style.backend_config import use_eigen_convolutions_on_jax_cpu
+
+if keras.backend.backend() == "jax":
+    use_eigen_convolutions_on_jax_cpu()  # as the CLI does, before any JAX work
+
 
 def report(**fields):
     fields.update(

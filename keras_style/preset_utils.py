@@ -227,3 +227,110 @@ def check_finite_weights(model, path):
                 f"{WEIGHTS_FILE} holds NaN or infinite values (in {weight.path}), "
                 f"which would give blank images. Received: file={str(path)!r}"
             )
+
+
+def save_preset(model, preset_dir, *, metadata=None, model_card=None, overwrite=False):
+    """Writes `model` as a preset folder; see `TransformNet.save_to_preset`.
+
+    Assembled in a temporary sibling folder and renamed into place, so an
+    interrupted save never leaves a half preset. `config.json` holds the
+    network's config only, never the training setup of `compile`.
+    """
+    import datetime
+    import shutil
+    import tempfile
+
+    import keras
+
+    from keras_style.files import publish_directory
+    from keras_style.version import __version__
+
+    preset_dir = pathlib.Path(preset_dir)
+    if preset_dir.exists() and not overwrite:
+        raise FileExistsError(
+            "Preset directory already exists; pass overwrite=True to replace it. "
+            f"Received: preset_dir={str(preset_dir)!r}"
+        )
+    if not model.built:
+        model.build()
+    preset_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(
+        tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent)
+    )
+    try:
+        config = keras.saving.serialize_keras_object(model)
+        # The network only: a compile config (style image, VGG weights path,
+        # optimizer) would make loading for inference rebuild the VGG loss
+        # network. Training resumes from its checkpoints instead.
+        config.pop("compile_config", None)
+        (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+        _network_only(model).save_weights(tmp / WEIGHTS_FILE)
+        meta = {
+            "keras_version": keras.__version__,
+            "keras_style_version": __version__,
+            "parameter_count": int(model.count_params()),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"
+            ),
+            **(metadata or {}),
+        }
+        (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2))
+        card = model_card or (
+            f"# {preset_dir.name}\n\nA keras-style `TransformNet` preset.\n\n"
+            "```python\nimport keras_style\n"
+            f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg')"
+            ".save('out.png')\n```\n"
+        )
+        (tmp / MODEL_CARD_FILE).write_text(card)
+        write_checksums(tmp)
+        publish_directory(tmp, preset_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return preset_dir
+
+
+def _network_only(model):
+    """`model`, or an uncompiled copy when optimizer state would be saved too.
+
+    `save_weights` of a compiled model also writes the optimizer's slots; a
+    preset holds only the network's weights (stable paths for loaders).
+    """
+    if getattr(model, "optimizer", None) is None:
+        return model
+    clone = model.__class__.from_config(model.get_config())
+    clone.build()
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def load_preset(cls, preset_dir):
+    """Loads a model of class `cls` from a preset folder; see
+    `TransformNet.from_preset_dir` for what is checked."""
+    import keras
+
+    preset_dir = pathlib.Path(preset_dir)
+    missing = [n for n in REQUIRED_FILES if not (preset_dir / n).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"Not a {cls.__name__} preset directory: missing {missing}. "
+            f"Received: preset_dir={str(preset_dir)!r}"
+        )
+    verify_checksums(preset_dir)
+    config = read_config(preset_dir, cls.__name__)
+    try:
+        model = keras.saving.deserialize_keras_object(
+            config, custom_objects={cls.__name__: cls}, safe_mode=True
+        )
+    except (TypeError, ValueError, AttributeError, KeyError) as e:
+        raise ValueError(
+            f"{CONFIG_FILE} is not a valid {cls.__name__} config ({e}). "
+            f"Received: preset_dir={str(preset_dir)!r}"
+        ) from None
+    if not model.built:
+        model.build()
+    weights = preset_dir / WEIGHTS_FILE
+    check_weights_match(model, weights)
+    model.load_weights(weights)
+    check_finite_weights(model, weights)
+    return model

@@ -25,8 +25,9 @@ from keras_style.image import (
     to_pil,
     transfer_luminance,
 )
+from keras_style.preset_utils import METADATA_FILE
 from keras_style.progbar import Progbar
-from keras_style.transform_net import METADATA_FILE, MIN_SIZE, TransformNet
+from keras_style.transform_net import MIN_SIZE, TransformNet
 
 # Above this many pixels an image is tiled unless `tile_size` says otherwise:
 # the lengstrom network needs ~0.6 kB of activations per pixel (~2.5 GB at 2048²).

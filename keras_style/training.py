@@ -39,10 +39,7 @@ multiple of the device count. On CPU, `XLA_FLAGS=
 """
 
 import base64
-import importlib.metadata
-import inspect
 import io
-import os
 
 import keras
 import numpy as np
@@ -149,46 +146,6 @@ def default_style_size(image_size):
     return DEFAULT_STYLE_SIZE_RATIO * image_size
 
 
-_YNN_FLAG = "--xla_cpu_experimental_ynn_fusion_type"
-
-
-def use_eigen_convolutions_on_jax_cpu():
-    """Routes XLA:CPU convolutions of jaxlib 0.10 to Eigen instead of YNNPACK.
-
-    jaxlib 0.10 lowers every CPU convolution to a YNNPACK fusion, which
-    measured 4-10x slower than XLA's Eigen convolution for the shapes of
-    these networks (e.g. a 3x3 64->64 conv on 2x130x130: 180 ms vs 20 ms;
-    the 9x9 32->3 output conv: 300 ms vs 45 ms). Overriding the YNN fusion
-    list with `dot` only keeps matmuls on YNNPACK and convolutions on Eigen.
-
-    Called when this module is imported. It only edits `XLA_FLAGS`, which XLA
-    reads when JAX creates its CPU client (on the first JAX computation), so
-    it takes effect unless JAX already ran; it does nothing when the user set
-    the flag, for other jaxlib versions (the flag is experimental and an
-    unknown flag aborts XLA), or with `KERAS_STYLE_XLA_CPU_CONV=default`.
-
-    Returns:
-        True if the flag was added.
-    """
-    if os.environ.get("KERAS_STYLE_XLA_CPU_CONV", "eigen") != "eigen":
-        return False
-    flags = os.environ.get("XLA_FLAGS", "")
-    if _YNN_FLAG in flags:
-        return False
-    try:
-        version = importlib.metadata.version("jaxlib")
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    if not version.startswith("0.10."):
-        return False
-    os.environ["XLA_FLAGS"] = f"{flags} {_YNN_FLAG}=dot".strip()
-    return True
-
-
-if keras.backend.backend() == "jax":
-    use_eigen_convolutions_on_jax_cpu()
-
-
 def _vgg_weights_label(vgg_weights):
     if vgg_weights is None:
         return None
@@ -226,8 +183,21 @@ class _LossNetwork:
         return out
 
 
-class _PerceptualState:
-    """Everything `compute_loss` needs; invisible to Keras tracking and saving."""
+class PerceptualTask:
+    """Everything perceptual-loss training needs, held by the model it trains.
+
+    Built by `compile_perceptual` when `TransformNet.compile(style_image=...)`
+    is called; a plain object, invisible to Keras tracking and saving, so the
+    VGG never joins the style network's weights or files.
+
+    Attributes:
+        network: the frozen VGG loss network (`_LossNetwork`).
+        loss: the `PerceptualLoss` (weights and taps).
+        grams: the style's Gram targets, per style tap.
+        style_png: the (resized) style image as base64 PNG, for the config.
+        settings: the settings `compile` was given (`perceptual_config`).
+        trackers: `content_loss`, `style_loss`, `tv_loss` metrics.
+    """
 
     def __init__(self, network, loss, grams, style_png, settings, trackers):
         self.network = network
@@ -236,6 +206,36 @@ class _PerceptualState:
         self.style_png = style_png
         self.settings = settings
         self.trackers = trackers
+
+    def compute_loss(self, model, x, y_pred):
+        """Perceptual loss of `y_pred = model(x)` against content images `x`.
+
+        Updates the trackers (each term already multiplied by its weight, so
+        they add up to the loss) and adds the model's own losses.
+        """
+        loss = self.loss
+        features = self.network(y_pred, loss.layers)
+        # The content images need only the (shallow) content taps, and no
+        # gradient: a second, shorter VGG pass beats one pass on concat([y, x]).
+        x = ops.stop_gradient(ops.convert_to_tensor(x))
+        targets = self.network(x, loss.content_layers)
+        targets = {k: ops.stop_gradient(v) for k, v in targets.items()}
+        total, parts = loss(
+            features, targets, self.grams, y_pred if loss.tv_weight else None
+        )
+        weights = (loss.content_weight, loss.style_weight, loss.tv_weight)
+        for tracker, key, w in zip(self.trackers, ("content", "style", "tv"), weights):
+            tracker.update_state(parts[key] * w)
+        for extra in model.losses:  # regularizers, add_loss
+            total = total + ops.cast(ops.sum(extra), "float32")
+        return _scale_loss_for_distribution(total)
+
+    def get_config(self):
+        """The settings and the style image, for the model's compile config."""
+        return {
+            **self.settings,
+            "style_image": {"format": "png", "base64": self.style_png},
+        }
 
 
 def _encode_png(image):
@@ -260,17 +260,18 @@ def _decode_png(text):
 
 
 def _xla_pays_off():
-    """XLA for the TF train step, which Keras' "auto" disables on CPU.
+    """XLA for the TF train step on CPU, where Keras' "auto" leaves it off.
 
-    Measured on a 2-core CPU (batch 2, 128 px): 0.74 s of CPU per step with
-    XLA against 1.11 s without (TF's CPU kernels for the backward pass of the
-    9x9 and upsampling convolutions are slow). Keras already picks XLA on GPU;
-    left off under tf.distribute, as Keras does.
+    TF's CPU kernels for the backward pass of the 9x9 and upsampling
+    convolutions are slow, and XLA's are faster (benchmarks/README.md). On a
+    GPU, Keras' "auto" decides, as it does under tf.distribute.
     """
     if keras.backend.backend() != "tensorflow":
         return False
     import tensorflow as tf
 
+    if tf.config.list_logical_devices("GPU"):
+        return False
     return not tf.distribute.has_strategy()
 
 
@@ -287,252 +288,153 @@ def _scale_loss_for_distribution(loss):
     return loss
 
 
-def _shuffles_itself(x):
-    return (
-        isinstance(x, keras.utils.PyDataset)
-        or hasattr(x, "element_spec")  # tf.data
-        or inspect.isgenerator(x)
-        or type(x).__name__ == "DataLoader"  # torch, without importing it
-    )
+def compile_perceptual(
+    model,
+    optimizer="adam",
+    loss=None,
+    *,
+    style_image,
+    content_layers=None,
+    style_layers=None,
+    content_weight=None,
+    style_weight=None,
+    tv_weight=None,
+    style_layer_weights=None,
+    loss_network=DEFAULT_LOSS_NETWORK,
+    vgg_weights="imagenet",
+    style_size=None,
+    **kwargs,
+):
+    """Sets up perceptual-loss training (Johnson et al. 2016) for `model`.
 
+    Called by `TransformNet.compile(style_image=...)`, which documents the
+    user-facing arguments; `fit(x)` then needs only content images: the
+    network's output is compared with them in VGG feature space (content
+    loss), with the style image's Gram matrices (style loss) and with itself
+    (total variation).
 
-class PerceptualTraining:
-    """Mixin giving a Keras image-to-image model perceptual-loss training.
+    The style's Gram targets are computed here, once. The style image (after
+    `style_size` resizing, as a lossless PNG of ~100-300 KB at 256 px) is kept
+    in the compile config, so a model saved with `model.save("x.keras")`
+    reloads compiled and resumes training; Gram targets themselves would take
+    1.4 MB (VGG16 taps) and are recomputed instead. Loading therefore needs
+    the same VGG weights again.
 
-    `compile(style_image=...)` sets up the loss; `fit(content_images)` trains
-    with it. Used by `TransformNet`; any model mapping RGB 0..255 images to RGB
-    0..255 images of the same size can mix it in before `keras.Model`.
+    Args:
+        model: the Keras model to train (its dtype policy is used for the
+            loss network).
+        optimizer: optimizer or its name; `"adam"` is Adam(1e-3), as in
+            the paper.
+        loss: must be None (the loss is perceptual).
+        style_image: path, PIL image or `(H, W, 3)` array in 0..255.
+        content_layers: VGG taps of the content loss; `None`: the default of
+            `loss_network` (`DEFAULT_LAYERS`).
+        style_layers: VGG taps of the style loss; `None`: the default of
+            `loss_network`.
+        content_weight: weight of the content loss; `None`: the default of
+            `loss_network` (`DEFAULT_LOSS_WEIGHTS`, with how they were found).
+        style_weight: weight of the style loss; `None`: as above.
+        tv_weight: weight of the total-variation loss; `None`: as above.
+        style_layer_weights: optional per-style-layer weights.
+        loss_network: `"vgg19"` (default; the taps and losses of
+            lengstrom/fast-style-transfer) or `"vgg16"` (Johnson et al.).
+        vgg_weights: `"imagenet"`, `None` (random; tests and benchmarks only)
+            or a path to `keras.applications` VGG weights.
+        style_size: resize the style image so its longest side is this many
+            pixels; `None` keeps its size. The style's motifs come out at this
+            pixel scale, so size it to the training crops:
+            `default_style_size(image_size)`.
+        **kwargs: for `keras.Model.compile` (`jit_compile`,
+            `steps_per_execution`, `run_eagerly`, ...).
+
+    Returns:
+        `(optimizer, kwargs, task)`: what to pass on to `keras.Model.compile`
+        and the `PerceptualTask` that computes the loss.
     """
-
-    def compile(
-        self,
-        optimizer="adam",
-        loss=None,
-        *,
-        style_image=None,
-        content_layers=None,
-        style_layers=None,
-        content_weight=None,
-        style_weight=None,
-        tv_weight=None,
-        style_layer_weights=None,
-        loss_network=DEFAULT_LOSS_NETWORK,
-        vgg_weights="imagenet",
-        style_size=None,
-        **kwargs,
-    ):
-        """Configures perceptual-loss training (Johnson et al. 2016).
-
-        With `style_image`, `fit(x)` needs only content images: the network's
-        output is compared with them in VGG feature space (content loss), with
-        the style image's Gram matrices (style loss) and with itself (total
-        variation). Without `style_image` this is plain `keras.Model.compile`
-        (e.g. `compile()` before `predict`, or a supervised `loss=`).
-
-        The style's Gram targets are computed here, once. The style image
-        (after `style_size` resizing, as a lossless PNG of ~100-300 KB at 256
-        px) is kept in the compile config, so a model saved with
-        `model.save("x.keras")` reloads compiled and resumes training; Gram
-        targets themselves would take 1.4 MB (VGG16 taps) and are recomputed
-        instead. Loading therefore needs the same VGG weights again.
-
-        Args:
-            optimizer: optimizer or its name; `"adam"` is Adam(1e-3), as in
-                the paper.
-            loss: a supervised Keras loss; only without `style_image`.
-            style_image: path, PIL image or `(H, W, 3)` array in 0..255.
-            content_layers: VGG taps of the content loss; `None`: the
-                default of `loss_network` (`DEFAULT_LAYERS`).
-            style_layers: VGG taps of the style loss; `None`: the default of
-                `loss_network`.
-            content_weight: weight of the content loss; `None`: the default
-                of `loss_network` (`DEFAULT_LOSS_WEIGHTS`, with how they were
-                found in `keras_style/training.py`).
-            style_weight: weight of the style loss; `None`: as above.
-            tv_weight: weight of the total-variation loss; `None`: as above.
-            style_layer_weights: optional per-style-layer weights.
-            loss_network: `"vgg19"` (default; the taps and losses of
-                lengstrom/fast-style-transfer) or `"vgg16"` (Johnson et al.).
-            vgg_weights: `"imagenet"`, `None` (random; tests and benchmarks
-                only) or a path to `keras.applications` VGG weights.
-            style_size: resize the style image so its longest side is this
-                many pixels; `None` keeps its size. The style's motifs come
-                out at this pixel scale, so size it to the training crops:
-                `default_style_size(image_size)`.
-            **kwargs: forwarded to `keras.Model.compile` (`jit_compile`,
-                `steps_per_execution`, `run_eagerly`, ...).
-
-        Example:
-
-        >>> model = keras_style.TransformNet(residual_blocks=1)
-        >>> model.compile(style_image="wave.jpg", vgg_weights=None)
-        >>> model.fit(keras_style.image_dataset("photos/", image_size=64),
-        ...           steps_per_epoch=10, epochs=1)
-        """
-        if style_image is None:
-            self._perceptual = None
-            return super().compile(optimizer=optimizer, loss=loss, **kwargs)
-        if loss is not None or kwargs.get("metrics") is not None:
+    if loss is not None or kwargs.get("metrics") is not None:
+        raise ValueError(
+            "Perceptual training computes its own loss and metrics; pass "
+            "either `style_image` or `loss`/`metrics`, not both. "
+            f"Received: loss={loss!r}, metrics={kwargs.get('metrics')!r}"
+        )
+    if isinstance(optimizer, str) and optimizer.lower() == "adam":
+        optimizer = keras.optimizers.Adam(DEFAULT_LEARNING_RATE)
+    if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off():
+        kwargs["jit_compile"] = True
+    if style_size is not None:
+        if isinstance(style_size, bool) or not isinstance(style_size, int):
+            raise TypeError(
+                f"`style_size` must be a positive int or None. "
+                f"Received: style_size={style_size!r}"
+            )
+        if style_size <= 0:
             raise ValueError(
-                "Perceptual training computes its own loss and metrics; pass "
-                "either `style_image` or `loss`/`metrics`, not both. "
-                f"Received: loss={loss!r}, metrics={kwargs.get('metrics')!r}"
+                f"`style_size` must be a positive int or None. "
+                f"Received: style_size={style_size!r}"
             )
-        if isinstance(optimizer, str) and optimizer.lower() == "adam":
-            optimizer = keras.optimizers.Adam(DEFAULT_LEARNING_RATE)
-        if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off():
-            kwargs["jit_compile"] = True
-        if style_size is not None:
-            if isinstance(style_size, bool) or not isinstance(style_size, int):
-                raise TypeError(
-                    f"`style_size` must be a positive int or None. "
-                    f"Received: style_size={style_size!r}"
-                )
-            if style_size <= 0:
-                raise ValueError(
-                    f"`style_size` must be a positive int or None. "
-                    f"Received: style_size={style_size!r}"
-                )
-        loss_network = _check_loss_network(loss_network)
-        defaults = {
-            **DEFAULT_LAYERS[loss_network],
-            **DEFAULT_LOSS_WEIGHTS[loss_network],
-        }
-        given = {
-            "content_layers": content_layers,
-            "style_layers": style_layers,
-            "content_weight": content_weight,
-            "style_weight": style_weight,
-            "tv_weight": tv_weight,
-        }
-        perceptual = PerceptualLoss(
-            **{k: defaults[k] if v is None else v for k, v in given.items()},
-            style_layer_weights=style_layer_weights,
+    loss_network = _check_loss_network(loss_network)
+    defaults = {
+        **DEFAULT_LAYERS[loss_network],
+        **DEFAULT_LOSS_WEIGHTS[loss_network],
+    }
+    given = {
+        "content_layers": content_layers,
+        "style_layers": style_layers,
+        "content_weight": content_weight,
+        "style_weight": style_weight,
+        "tv_weight": tv_weight,
+    }
+    perceptual = PerceptualLoss(
+        **{k: defaults[k] if v is None else v for k, v in given.items()},
+        style_layer_weights=style_layer_weights,
+    )
+    vgg_weights = _vgg_weights_label(vgg_weights)
+    # Round to uint8 values so targets recomputed from the stored PNG are
+    # bit-identical to these.
+    style = np.rint(load_image(style_image, name="style_image", max_size=style_size))
+    # The loss network follows the model's precision policy.
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(model.dtype_policy)
+    try:
+        extractor = vgg_feature_extractor(
+            perceptual.layers, network=loss_network, weights=vgg_weights
         )
-        vgg_weights = _vgg_weights_label(vgg_weights)
-        # Round to uint8 values so targets recomputed from the stored PNG are
-        # bit-identical to these.
-        style = np.rint(
-            load_image(style_image, name="style_image", max_size=style_size)
-        )
-        # The loss network follows the model's precision policy.
-        previous = keras.config.dtype_policy()
-        keras.config.set_dtype_policy(self.dtype_policy)
-        try:
-            extractor = vgg_feature_extractor(
-                perceptual.layers, network=loss_network, weights=vgg_weights
+    finally:
+        keras.config.set_dtype_policy(previous)
+    network = _LossNetwork(extractor)
+    features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
+    for tap, value in features.items():
+        if 0 in tuple(value.shape[1:3]):  # its Gram would be 0 / 0
+            raise ValueError(
+                f"The style image is too small for the style layer {tap} "
+                f"(each pooling halves it). Pass a larger `style_size`. "
+                f"Received: style_size={style_size!r}, style image of "
+                f"{style.shape[1]}x{style.shape[0]} px"
             )
-        finally:
-            keras.config.set_dtype_policy(previous)
-        network = _LossNetwork(extractor)
-        features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
-        for tap, value in features.items():
-            if 0 in tuple(value.shape[1:3]):  # its Gram would be 0 / 0
-                raise ValueError(
-                    f"The style image is too small for the style layer {tap} "
-                    f"(each pooling halves it). Pass a larger `style_size`. "
-                    f"Received: style_size={style_size!r}, style image of "
-                    f"{style.shape[1]}x{style.shape[0]} px"
-                )
-        grams = {
-            k: ops.convert_to_tensor(ops.convert_to_numpy(v))
-            for k, v in perceptual.style_targets(features).items()
-        }
-        settings = {
-            **perceptual.get_config(),
-            "loss_network": loss_network,
-            "vgg_weights": vgg_weights,
-            "style_size": style_size,
-        }
-        trackers = [keras.metrics.Mean(name=n) for n in _TRACKERS]
-        result = super().compile(optimizer=optimizer, **kwargs)
-        self._perceptual = _PerceptualState(
-            network, perceptual, grams, _encode_png(style), settings, trackers
+    grams = {
+        k: ops.convert_to_tensor(ops.convert_to_numpy(v))
+        for k, v in perceptual.style_targets(features).items()
+    }
+    settings = {
+        **perceptual.get_config(),
+        "loss_network": loss_network,
+        "vgg_weights": vgg_weights,
+        "style_size": style_size,
+    }
+    trackers = [keras.metrics.Mean(name=n) for n in _TRACKERS]
+    task = PerceptualTask(
+        network, perceptual, grams, _encode_png(style), settings, trackers
+    )
+    return optimizer, kwargs, task
+
+
+def compile_arguments_from_config(perceptual):
+    """`compile` arguments from the `perceptual` entry of a compile config."""
+    perceptual = dict(perceptual)
+    image = perceptual.pop("style_image")
+    if not isinstance(image, dict) or "base64" not in image:
+        raise ValueError(
+            "The compile config's `style_image` must be "
+            f"{{'format': 'png', 'base64': ...}}. Received: {image!r}"
         )
-        return result
-
-    @property
-    def metrics(self):
-        state = getattr(self, "_perceptual", None)
-        metrics = super().metrics
-        return metrics + state.trackers if state is not None else metrics
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`, with `shuffle=False` by default for datasets.
-
-        Keras' default `shuffle=True` only applies to arrays; for a
-        `tf.data.Dataset`, `PyDataset`, generator or torch `DataLoader` (which
-        shuffle themselves, as `image_dataset` does) Keras ignores it with a
-        warning on every `fit`.
-        """
-        if "shuffle" not in kwargs and len(args) < 7 and _shuffles_itself(x):
-            kwargs["shuffle"] = False
-        return super().fit(x, y, *args, **kwargs)
-
-    def compute_loss(
-        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
-    ):
-        """Perceptual loss of `y_pred = model(x)` against content images `x`.
-
-        Updates the `content_loss`, `style_loss` and `tv_loss` metrics (each
-        already multiplied by its weight, so they add up to `loss`). `y` and
-        `sample_weight` are ignored: the content images are the targets.
-        """
-        state = getattr(self, "_perceptual", None)
-        if state is None:
-            return super().compute_loss(
-                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
-            )
-        loss = state.loss
-        features = state.network(y_pred, loss.layers)
-        # The content images need only the (shallow) content taps, and no
-        # gradient: a second, shorter VGG pass beats one pass on concat([y, x]).
-        x = ops.stop_gradient(ops.convert_to_tensor(x))
-        targets = state.network(x, loss.content_layers)
-        targets = {k: ops.stop_gradient(v) for k, v in targets.items()}
-        total, parts = loss(
-            features, targets, state.grams, y_pred if loss.tv_weight else None
-        )
-        weights = (loss.content_weight, loss.style_weight, loss.tv_weight)
-        for tracker, key, w in zip(state.trackers, ("content", "style", "tv"), weights):
-            tracker.update_state(parts[key] * w)
-        for extra in self.losses:  # regularizers, add_loss
-            total = total + ops.cast(ops.sum(extra), "float32")
-        return _scale_loss_for_distribution(total)
-
-    @property
-    def perceptual_config(self):
-        """The perceptual-loss settings of the last `compile`, or `None`."""
-        state = getattr(self, "_perceptual", None)
-        return None if state is None else dict(state.settings)
-
-    def get_compile_config(self):
-        config = super().get_compile_config()
-        state = getattr(self, "_perceptual", None)
-        if state is not None and config:
-            config["perceptual"] = {
-                **state.settings,
-                "style_image": {"format": "png", "base64": state.style_png},
-            }
-        return config
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        perceptual = config.pop("perceptual", None)
-        config = keras.saving.deserialize_keras_object(config)
-        if perceptual is not None:
-            perceptual = dict(perceptual)
-            image = perceptual.pop("style_image")
-            if not isinstance(image, dict) or "base64" not in image:
-                raise ValueError(
-                    "The compile config's `style_image` must be "
-                    f"{{'format': 'png', 'base64': ...}}. Received: {image!r}"
-                )
-            config.update(perceptual, style_image=_decode_png(image["base64"]))
-            config.pop("loss", None)
-            config.pop("metrics", None)
-            config.pop("weighted_metrics", None)
-            config.pop("loss_weights", None)
-        self.compile(**config)
-        if getattr(self, "optimizer", None) is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
+    return {**perceptual, "style_image": _decode_png(image["base64"])}

@@ -5,35 +5,31 @@ Super-Resolution" (ECCV 2016). One network per style; stylizes any photo in a
 single forward pass.
 """
 
-import datetime
-import json
-import pathlib
-import shutil
-import tempfile
+import inspect
 
 import keras
 from keras import ops
 
 from keras_style import preset_utils
-from keras_style.files import publish_directory
 from keras_style.layers import (
     InstanceNormalization,
     PaddedConv2D,
     ResidualBlock,
     UpsampleConv2D,
 )
-from keras_style.preset_utils import (
-    CONFIG_FILE,
-    METADATA_FILE,
-    MODEL_CARD_FILE,
-    WEIGHTS_FILE,
-)
-from keras_style.training import PerceptualTraining
-from keras_style.version import __version__
 
 # Smallest height/width: the residual blocks' reflection padding needs 2 pixels
 # at 1/4 resolution.
 MIN_SIZE = 8
+
+
+def _shuffles_itself(x):
+    return (
+        isinstance(x, keras.utils.PyDataset)
+        or hasattr(x, "element_spec")  # tf.data
+        or inspect.isgenerator(x)
+        or type(x).__name__ == "DataLoader"  # torch, without importing it
+    )
 
 
 def _check_choice(value, name, choices):
@@ -45,7 +41,7 @@ def _check_choice(value, name, choices):
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class TransformNet(PerceptualTraining, keras.Model):
+class TransformNet(keras.Model):
     """Image transformation network for fast neural style transfer.
 
     9x9 conv (32) → 3x3/2 conv (64) → 3x3/2 conv (128) → residual blocks →
@@ -69,8 +65,9 @@ class TransformNet(PerceptualTraining, keras.Model):
             `"linear"` (clipped to 0..255 at inference, pytorch/examples).
         output_norm: instance-normalise the last convolution too (lengstrom).
 
-    Training: `compile(style_image=...)` then `fit(content_images)`, see
-    `keras_style.training.PerceptualTraining.compile`.
+    Training: `compile(style_image=...)` then `fit(content_images)`; the
+    perceptual-loss code lives in `keras_style.training` and is only imported
+    then, so inference never loads a VGG.
 
     Example:
 
@@ -243,6 +240,105 @@ class TransformNet(PerceptualTraining, keras.Model):
         )
         return config
 
+    # --- training (the code lives in keras_style.training) ----------------
+
+    def compile(self, optimizer="adam", loss=None, *, style_image=None, **kwargs):
+        """Configures training; with `style_image`, perceptual-loss training.
+
+        Johnson, Alahi & Fei-Fei (2016): `fit(content_images)` then minimises
+        `content_weight·content + style_weight·style + tv_weight·tv` in VGG
+        feature space. Without `style_image` this is plain
+        `keras.Model.compile` (e.g. a supervised `loss=`).
+
+        Args:
+            optimizer: optimizer or its name; `"adam"` is Adam(1e-3) for
+                perceptual training, as in the paper.
+            loss: a supervised Keras loss; only without `style_image`.
+            style_image: path, PIL image or `(H, W, 3)` array in 0..255.
+            **kwargs: with `style_image`, the perceptual settings
+                (`loss_network`, `content_layers`, `style_layers`,
+                `content_weight`, `style_weight`, `tv_weight`,
+                `style_layer_weights`, `vgg_weights`, `style_size`; see
+                `keras_style.training.compile_perceptual`), and in all cases
+                `keras.Model.compile` arguments (`jit_compile`, ...).
+
+        Example:
+
+        >>> model = keras_style.TransformNet(residual_blocks=1)
+        >>> model.compile(style_image="wave.jpg", vgg_weights=None)
+        >>> model.fit(keras_style.image_dataset("photos/", image_size=64),
+        ...           steps_per_epoch=10, epochs=1)
+        """
+        self._perceptual = None
+        if style_image is not None:
+            from keras_style import training  # only when training
+
+            optimizer, kwargs, self._perceptual = training.compile_perceptual(
+                self, optimizer, loss, style_image=style_image, **kwargs
+            )
+            loss = None
+        return super().compile(optimizer=optimizer, loss=loss, **kwargs)
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        """The perceptual loss after `compile(style_image=...)`, else Keras'.
+
+        Perceptual training compares `y_pred = model(x)` with the content
+        images `x` themselves: `y` and `sample_weight` are ignored.
+        """
+        task = getattr(self, "_perceptual", None)
+        if task is None:
+            return super().compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
+            )
+        return task.compute_loss(self, x, y_pred)
+
+    @property
+    def metrics(self):
+        task = getattr(self, "_perceptual", None)
+        metrics = super().metrics
+        return metrics + task.trackers if task is not None else metrics
+
+    @property
+    def perceptual_config(self):
+        """The perceptual-loss settings of the last `compile`, or `None`."""
+        task = getattr(self, "_perceptual", None)
+        return None if task is None else dict(task.settings)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, with `shuffle=False` by default for datasets.
+
+        Keras' default `shuffle=True` only applies to arrays; for a
+        `tf.data.Dataset`, `PyDataset`, generator or torch `DataLoader` (which
+        shuffle themselves, as `image_dataset` does) Keras ignores it with a
+        warning on every `fit`.
+        """
+        if "shuffle" not in kwargs and len(args) < 7 and _shuffles_itself(x):
+            kwargs["shuffle"] = False
+        return super().fit(x, y, *args, **kwargs)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        task = getattr(self, "_perceptual", None)
+        if task is not None and config:
+            config["perceptual"] = task.get_config()
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        perceptual = config.pop("perceptual", None)
+        config = keras.saving.deserialize_keras_object(config)
+        if perceptual is not None:
+            from keras_style import training  # only when training
+
+            for key in ("loss", "metrics", "weighted_metrics", "loss_weights"):
+                config.pop(key, None)
+            config.update(training.compile_arguments_from_config(perceptual))
+        self.compile(**config)
+        if getattr(self, "optimizer", None) is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
+
     # --- presets ----------------------------------------------------------
 
     def save_to_preset(
@@ -271,61 +367,13 @@ class TransformNet(PerceptualTraining, keras.Model):
         >>> TransformNet(residual_blocks=1).save_to_preset("/tmp/my_style")
         PosixPath('/tmp/my_style')
         """
-        preset_dir = pathlib.Path(preset_dir)
-        if preset_dir.exists() and not overwrite:
-            raise FileExistsError(
-                "Preset directory already exists; pass overwrite=True to replace it. "
-                f"Received: preset_dir={str(preset_dir)!r}"
-            )
-        if not self.built:
-            self.build()
-        preset_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = pathlib.Path(
-            tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent)
+        return preset_utils.save_preset(
+            self,
+            preset_dir,
+            metadata=metadata,
+            model_card=model_card,
+            overwrite=overwrite,
         )
-        try:
-            config = keras.saving.serialize_keras_object(self)
-            # The network only: a compile config (style image, VGG weights
-            # path, optimizer) would make loading for inference rebuild the
-            # VGG loss network. Training resumes from checkpoints instead.
-            config.pop("compile_config", None)
-            (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
-            self._network_only().save_weights(tmp / WEIGHTS_FILE)
-            meta = {
-                "keras_version": keras.__version__,
-                "keras_style_version": __version__,
-                "parameter_count": int(self.count_params()),
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                    timespec="seconds"
-                ),
-            }
-            meta.update(metadata or {})
-            (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2))
-            card = model_card or (
-                f"# {preset_dir.name}\n\nA keras-style `TransformNet` preset.\n\n"
-                "```python\nimport keras_style\n"
-                f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg').save('out.png')\n```\n"
-            )
-            (tmp / MODEL_CARD_FILE).write_text(card)
-            preset_utils.write_checksums(tmp)
-            publish_directory(tmp, preset_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return preset_dir
-
-    def _network_only(self):
-        """`self`, or an uncompiled copy when optimizer state would be saved too.
-
-        `save_weights` of a compiled model also writes the optimizer's slots;
-        a preset holds only the network's weights (stable paths for loaders).
-        """
-        if getattr(self, "optimizer", None) is None:
-            return self
-        clone = self.__class__.from_config(self.get_config())
-        clone.build()
-        clone.set_weights(self.get_weights())
-        return clone
 
     @classmethod
     def from_preset(cls, preset, **kwargs):
@@ -368,30 +416,4 @@ class TransformNet(PerceptualTraining, keras.Model):
         Returns:
             A built `TransformNet` with the preset's weights.
         """
-        preset_dir = pathlib.Path(preset_dir)
-        missing = [
-            n for n in (CONFIG_FILE, WEIGHTS_FILE) if not (preset_dir / n).is_file()
-        ]
-        if missing:
-            raise FileNotFoundError(
-                f"Not a TransformNet preset directory: missing {missing}. "
-                f"Received: preset_dir={str(preset_dir)!r}"
-            )
-        preset_utils.verify_checksums(preset_dir)
-        config = preset_utils.read_config(preset_dir, "TransformNet")
-        try:
-            model = keras.saving.deserialize_keras_object(
-                config, custom_objects={"TransformNet": cls}, safe_mode=True
-            )
-        except (TypeError, ValueError, AttributeError, KeyError) as e:
-            raise ValueError(
-                f"{CONFIG_FILE} is not a valid TransformNet config ({e}). "
-                f"Received: preset_dir={str(preset_dir)!r}"
-            ) from None
-        if not model.built:
-            model.build()
-        weights = preset_dir / WEIGHTS_FILE
-        preset_utils.check_weights_match(model, weights)
-        model.load_weights(weights)
-        preset_utils.check_finite_weights(model, weights)
-        return model
+        return preset_utils.load_preset(cls, preset_dir)

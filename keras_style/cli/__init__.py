@@ -101,12 +101,18 @@ def _quiet_backend(args):
         # carriage returns; it reads this variable when Keras imports it.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if getattr(args, "verbose", False) or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
-        return
-    # 3 hides INFO, WARNING and ERROR lines of TensorFlow and XLA, e.g. the
-    # cuInit failure on machines without a GPU; real failures still raise.
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    with _drop_native_log_lines():
-        import keras  # noqa: F401  (loads the backend framework here)
+        import keras
+    else:
+        # 3 hides INFO, WARNING and ERROR lines of TensorFlow and XLA, e.g.
+        # the cuInit failure on machines without a GPU; real failures raise.
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        with _drop_native_log_lines():
+            import keras  # loads the backend framework here
+    if keras.backend.backend() == "jax":
+        # Before JAX's first computation, which is still to come.
+        from keras_style.backend_config import use_eigen_convolutions_on_jax_cpu
+
+        use_eigen_convolutions_on_jax_cpu()
 
 
 def main(argv=None):

@@ -4,8 +4,7 @@ import dataclasses
 import json
 import pathlib
 
-from keras_style.preset_utils import sha256_file
-from keras_style.transform_net import CONFIG_FILE
+from keras_style.preset_utils import CONFIG_FILE, sha256_file
 from keras_style.zoo.registry import PRESET_FILES, REQUIRED_FILES, parse_hub_handle
 
 

@@ -16,8 +16,7 @@ import urllib.error
 import urllib.request
 
 from keras_style.files import publish_directory
-from keras_style.preset_utils import sha256_file, write_checksums
-from keras_style.transform_net import WEIGHTS_FILE
+from keras_style.preset_utils import WEIGHTS_FILE, sha256_file, write_checksums
 from keras_style.version import __version__
 from keras_style.zoo.cache import built_dir
 from keras_style.zoo.errors import ChecksumError, StyleUnavailableError

@@ -1,0 +1,96 @@
+"""What the package's structure promises: inference never loads training code,
+importing a module changes nothing in the process, flags are explicit."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from keras_style import backend_config
+
+# Modules that only training or Gatys optimization need.
+TRAINING_MODULES = (
+    "keras_style.training",
+    "keras_style.features",
+    "keras_style.losses",
+    "keras_style.optimize",
+    "keras_style.callbacks",
+    "keras_style.data",
+)
+
+
+def _python(code):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_zoo_inference_loads_no_training_code():
+    loaded = _python(
+        "import sys, numpy as np\n"
+        "import keras_style\n"
+        "stylizer = keras_style.zoo.load('wave')\n"
+        "assert stylizer.stylize(np.zeros((16, 16, 3), 'uint8')).size == (16, 16)\n"
+        "net = keras_style.TransformNet.from_preset('rain_princess')\n"
+        f"print([m for m in {TRAINING_MODULES!r} if m in sys.modules])\n"
+    )
+    assert loaded == "[]"
+
+
+def test_importing_any_module_changes_no_environment_variable():
+    changed = _python(
+        "import importlib, os, pkgutil\n"
+        "import keras  # third-party effects (e.g. OpenCV's) happen here\n"
+        "import keras_style\n"
+        "before = dict(os.environ)\n"
+        "for info in pkgutil.walk_packages(keras_style.__path__, 'keras_style.'):\n"
+        "    if not info.name.endswith('__main__'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(sorted(k for k in set(before) | set(os.environ)\n"
+        "             if before.get(k) != os.environ.get(k)))\n"
+    )
+    assert changed == "[]"
+
+
+@pytest.fixture
+def clean_flags(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    monkeypatch.delenv("KERAS_STYLE_XLA_CPU_CONV", raising=False)
+    return monkeypatch
+
+
+def _jaxlib_version(monkeypatch, version):
+    import importlib.metadata
+
+    real = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: version if name == "jaxlib" else real(name),
+    )
+
+
+def test_jax_cpu_flag_is_set_only_where_it_was_measured(clean_flags):
+    _jaxlib_version(clean_flags, "0.10.2")
+    assert backend_config.use_eigen_convolutions_on_jax_cpu()
+    assert os.environ["XLA_FLAGS"] == "--xla_cpu_experimental_ynn_fusion_type=dot"
+    assert not backend_config.use_eigen_convolutions_on_jax_cpu()  # once only
+
+    clean_flags.delenv("XLA_FLAGS")
+    _jaxlib_version(clean_flags, "0.11.0")  # an unknown flag would abort XLA
+    assert not backend_config.use_eigen_convolutions_on_jax_cpu()
+    assert "XLA_FLAGS" not in os.environ
+
+
+def test_jax_cpu_flag_yields_to_the_user(clean_flags):
+    _jaxlib_version(clean_flags, "0.10.2")
+    clean_flags.setenv("KERAS_STYLE_XLA_CPU_CONV", "default")
+    assert not backend_config.use_eigen_convolutions_on_jax_cpu()
+    clean_flags.delenv("KERAS_STYLE_XLA_CPU_CONV")
+    clean_flags.setenv("XLA_FLAGS", "--xla_cpu_experimental_ynn_fusion_type=all")
+    assert not backend_config.use_eigen_convolutions_on_jax_cpu()
+    assert os.environ["XLA_FLAGS"] == "--xla_cpu_experimental_ynn_fusion_type=all"
