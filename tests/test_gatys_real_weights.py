@@ -14,6 +14,8 @@ from keras import ops
 from keras_style import image as image_lib
 from keras_style.optimize import GatysStyleTransfer
 
+pytestmark = pytest.mark.slow  # real ImageNet weights: minutes per backend
+
 SIZE = 128
 ITERATIONS = 50
 

@@ -12,6 +12,8 @@ from keras_style import training
 from keras_style.image import load_image
 from keras_style.transform_net import TransformNet
 
+pytestmark = pytest.mark.slow  # real ImageNet weights: minutes per backend
+
 STEPS = 12
 SIZE = 64
 
