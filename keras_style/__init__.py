@@ -24,6 +24,7 @@ _LAZY = {
     "layers": ("keras_style.layers", None),
     "losses": ("keras_style.losses", None),
     "optimize": ("keras_style.optimize", None),
+    "video": ("keras_style.video", None),
     "zoo": ("keras_style.zoo", None),
     "GatysStyleTransfer": ("keras_style.optimize", "GatysStyleTransfer"),
     "stylize_optimize": ("keras_style.optimize", "stylize_optimize"),

@@ -150,4 +150,5 @@ _BAD_INPUT = (
     IsADirectoryError,
     NotADirectoryError,
     PermissionError,
+    ImportError,  # a missing optional extra; the message names it
 )
