@@ -143,3 +143,71 @@ def test_caffe_preprocessing_matches_keras_applications():
     expected = keras.applications.vgg19.preprocess_input(x.copy())
     out = keras.ops.convert_to_numpy(features.CaffePreprocessing()(x))
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("network", ["vgg16", "vgg19"])
+def test_description_matches_keras_applications(network):
+    """The extractor built from the description has the layers and weight
+    shapes of `keras.applications` (so its weight files load) and the tap
+    names of `vgg_layer_names`."""
+    constructor = {"vgg16": keras.applications.VGG16, "vgg19": keras.applications.VGG19}
+    base = constructor[network](include_top=False, weights=None)
+    taps = features.vgg_layer_names(network)
+    model = features.vgg_feature_extractor(taps[-1], network=network, weights=None)
+
+    def layers(m):
+        return [
+            (layer.name, type(layer).__name__, [tuple(w.shape) for w in layer.weights])
+            for layer in m.layers
+            if not isinstance(
+                layer, (keras.layers.InputLayer, features.CaffePreprocessing)
+            )
+        ]
+
+    # keras.applications ends with block5_pool; the extractor at its deepest tap.
+    assert layers(model) == layers(base)[:-1]
+    assert [layer.name for layer in features.vgg_layers(network)] == [
+        layer.name for layer in base.layers[1:]
+    ]
+    sequence = features.vgg_sequence(model)
+    assert [step.tap for step in sequence if step.kind == "conv"] == taps
+    assert [step.kind for step in sequence][:4] == [
+        "preprocess",
+        "conv",
+        "conv",
+        "max_pool",
+    ]
+
+
+def test_vgg_sequence_reads_the_description_by_name():
+    model = features.vgg_feature_extractor(["relu2_1"], weights=None, pooling="avg")
+    steps = features.vgg_sequence(model)
+    assert [(s.kind, s.layer.name, s.tap) for s in steps] == [
+        ("preprocess", "caffe_preprocessing", None),
+        ("conv", "block1_conv1", "relu1_1"),
+        ("conv", "block1_conv2", "relu1_2"),
+        ("avg_pool", "block1_pool", None),
+        ("conv", "block2_conv1", "relu2_1"),
+    ]
+    # A prefix common to both networks fits both; VGG19's block 3 does not.
+    assert len(features.vgg_sequence(model, "vgg16")) == 5
+    deep = features.vgg_feature_extractor(["relu4_1"], weights=None)
+    assert features.vgg_sequence(deep)[-1].tap == "relu4_1"
+    with pytest.raises(ValueError, match="Received: extractor with layers"):
+        features.vgg_sequence(deep, "vgg16")
+    inputs = keras.Input((8, 8, 3))
+    other = keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))
+    with pytest.raises(ValueError, match="vgg_feature_extractor"):
+        features.vgg_sequence(other)
+
+
+def test_check_layers():
+    assert features.check_layers("relu4_2") == ("relu4_2",)
+    assert features.check_layers(["relu1_1", "relu1_1"], "vgg16") == (
+        "relu1_1",
+        "relu1_1",
+    )
+    with pytest.raises(ValueError, match=r"Received: style_layers=\['relu5_4'\]"):
+        features.check_layers(["relu5_4"], "vgg16", name="style_layers")
+    with pytest.raises(TypeError, match="Received: content_layers=3"):
+        features.check_layers(3, name="content_layers")
