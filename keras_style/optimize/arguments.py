@@ -19,26 +19,6 @@ COLOR_TRANSFERS = ("none", "histogram")
 DEFAULT_SIZE = defaults.GATYS_SIZE
 
 
-def check_layers(layers, name, valid):
-    if isinstance(layers, str):
-        layers = (layers,)
-    try:
-        layers = tuple(layers)
-    except TypeError:
-        raise TypeError(
-            f"`{name}` must be a sequence of layer names. Received: {name}={layers!r}"
-        ) from None
-    if not layers:
-        raise ValueError(f"`{name}` must name at least one layer. Received: {name}=()")
-    unknown = [x for x in layers if x not in valid]
-    if unknown:
-        raise ValueError(
-            f"`{name}` has unknown layer name(s) {unknown}; valid names: "
-            f"{', '.join(valid)}. Received: {name}={list(layers)}"
-        )
-    return layers
-
-
 def check_vgg_weights(weights):
     if weights is None:
         return None

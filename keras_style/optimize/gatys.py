@@ -13,7 +13,7 @@ from keras import ops
 
 from keras_style import defaults
 from keras_style import image as image_lib
-from keras_style.features import vgg_feature_extractor, vgg_layer_names
+from keras_style.features import check_layers, vgg_feature_extractor
 from keras_style.losses import PerceptualLoss
 from keras_style.optimize import arguments
 from keras_style.optimize.gradients import compile_step
@@ -132,11 +132,8 @@ class GatysStyleTransfer:
                 f"Received: border={border!r}"
             )
         self.border = int(border)
-        valid = vgg_layer_names(network)
-        self.content_layers = arguments.check_layers(
-            content_layers, "content_layers", valid
-        )
-        self.style_layers = arguments.check_layers(style_layers, "style_layers", valid)
+        self.content_layers = check_layers(content_layers, network, "content_layers")
+        self.style_layers = check_layers(style_layers, network, "style_layers")
         if pooling not in ("max", "avg"):
             raise ValueError(
                 f"`pooling` must be 'max' or 'avg'. Received: pooling={pooling!r}"

@@ -1,7 +1,8 @@
 """Hand-written VGG forward passes for the Gatys step, per backend.
 
 `vgg_feature_extractor` builds a plain chain: preprocessing, then 3x3
-conv+ReLU layers and 2x2 poolings. Each function here walks that chain once
+conv+ReLU layers and 2x2 poolings, listed by `features.vgg_sequence` from the
+one VGG description. Each function here walks that chain once
 and returns `forward(image) -> features` (JAX: the weights as a second
 argument), the same values as the Keras model computed with kernels or
 gradients that measured faster for the step; or `None` when the model is
@@ -12,10 +13,9 @@ value-and-gradient step at 256 px.
 
 import functools
 
-import keras
 from keras import ops
 
-from keras_style.features import CaffePreprocessing
+from keras_style.features import vgg_sequence
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
@@ -24,11 +24,13 @@ WINOGRAD_MIN_CHANNELS = 512
 
 
 def vgg_chain(model):
-    """`[(kind, layer, tap names)]` of the plain VGG chain, or `None`.
+    """`[(kind, layer, taps)]` of a `vgg_feature_extractor` model, or `None`.
 
-    `kind` is one of "preprocess", "conv" (3x3 "same" conv + bias + ReLU),
-    "max_pool" or "avg_pool" (2x2, stride 2, "valid"); the tap names are the
-    feature keys read from that layer's output.
+    The steps of `features.vgg_sequence` (the VGG description, read by layer
+    name), each with the tap names of `model`'s outputs it yields: `kind` is
+    "preprocess", "conv" (3x3 "same" conv + bias + ReLU), "max_pool" or
+    "avg_pool" (2x2, stride 2, "valid"). `None` for any other model, which
+    then runs as it is.
 
     Example:
 
@@ -37,24 +39,19 @@ def vgg_chain(model):
     >>> [(kind, taps) for kind, _, taps in vgg_chain(model)]
     [('preprocess', ()), ('conv', ()), ('conv', ('relu1_2',))]
     """
-    taps = {}
-    for tap, tensor in model.output.items():
-        taps.setdefault(tensor._keras_history.operation.name, []).append(tap)
-    chain = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if isinstance(layer, CaffePreprocessing):
-            kind = "preprocess"
-        elif _is_plain_conv3x3_relu(layer):
-            kind = "conv"
-        elif _is_pool2x2(layer, keras.layers.MaxPooling2D):
-            kind = "max_pool"
-        elif _is_pool2x2(layer, keras.layers.AveragePooling2D):
-            kind = "avg_pool"
-        else:
-            return None
-        chain.append((kind, layer, tuple(taps.get(layer.name, ()))))
+    outputs = model.output
+    if not isinstance(outputs, dict):
+        return None
+    try:
+        steps = vgg_sequence(model)
+    except ValueError:
+        return None
+    chain = [
+        (step.kind, step.layer, (step.tap,) if step.tap in outputs else ())
+        for step in steps
+    ]
+    if sum(len(taps) for _, _, taps in chain) != len(outputs):
+        return None  # outputs other than the description's taps
     return chain
 
 
@@ -305,27 +302,3 @@ def _run_steps(steps, output=lambda x: x):
         return features
 
     return forward
-
-
-def _is_pool2x2(layer, kind):
-    return (
-        type(layer) is kind
-        and tuple(layer.pool_size) == (2, 2)
-        and tuple(layer.strides) == (2, 2)
-        and layer.padding == "valid"
-        and layer.data_format == "channels_last"
-    )
-
-
-def _is_plain_conv3x3_relu(layer):
-    return (
-        type(layer) is keras.layers.Conv2D
-        and tuple(layer.kernel_size) == (3, 3)
-        and tuple(layer.strides) == (1, 1)
-        and tuple(layer.dilation_rate) == (1, 1)
-        and layer.padding == "same"
-        and layer.data_format == "channels_last"
-        and layer.groups == 1
-        and layer.use_bias
-        and layer.activation is keras.activations.relu
-    )
