@@ -161,23 +161,20 @@ class _LossNetwork:
     """
 
     def __init__(self, extractor):
+        from keras_style.features import vgg_sequence
+
         self.extractor = extractor
-        self.layers = list(extractor.layers[1:])  # topological order
-        self.taps = {}
-        for layer in self.layers:
-            if layer.name.startswith("block") and "_conv" in layer.name:
-                block, conv = layer.name[len("block") :].split("_conv")
-                self.taps[id(layer)] = f"relu{block}_{conv}"
+        # Layers and tap names from the VGG description, in its order.
+        self.steps = vgg_sequence(extractor)
 
     def __call__(self, images, taps):
         wanted = set(taps)
         out = {}
         x = images
-        for layer in self.layers:
-            x = layer(x)
-            tap = self.taps.get(id(layer))
-            if tap in wanted:
-                out[tap] = x
+        for step in self.steps:
+            x = step.layer(x)
+            if step.tap in wanted:
+                out[step.tap] = x
                 if len(out) == len(wanted):
                     break
         return out
