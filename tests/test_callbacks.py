@@ -270,3 +270,30 @@ def test_step_loss_log_columns_and_every_n_steps(tmp_path, rng):
     assert steps == [3, 6]
     with pytest.raises(ValueError, match="Received: every_n_steps=0"):
         StepLossLog(path, every_n_steps=0)
+
+
+def test_fit_honours_the_resume_epoch():
+    """`_resume_fit_at_epoch` sets Keras' private `_initial_epoch`: if a Keras
+    release renames it or stops reading it, exact resume breaks, and so does
+    this test."""
+    from keras_style.callbacks import _resume_fit_at_epoch
+
+    class Resume(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            _resume_fit_at_epoch(self.model, 2)
+
+    class Epochs(keras.callbacks.Callback):
+        seen = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.seen.append(epoch)
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", run_eagerly=EAGER)
+    assert hasattr(model, "_initial_epoch"), "Keras renamed Model._initial_epoch"
+    x = np.zeros((4, 2), "float32")
+    history = model.fit(
+        x, x[:, :1], epochs=4, verbose=0, callbacks=[Resume(), Epochs()]
+    )
+    assert Epochs.seen == [2, 3]
+    assert history.epoch == [2, 3]
