@@ -321,6 +321,7 @@ def bench_tiled(args):
     import numpy as np
 
     from keras_style import stylizer as stylizer_lib
+    from keras_style import tiling
     from keras_style.transform_net import TransformNet
 
     _set_precision(args.precision)
@@ -346,8 +347,8 @@ def bench_tiled(args):
     first = run()
     times = [run() for _ in range(max(1, min(args.iterations, 3)))]
     overlap = tile // 4
-    tiles = len(stylizer_lib.tile_starts(args.height, tile, overlap)) * len(
-        stylizer_lib.tile_starts(args.width, tile, overlap)
+    tiles = len(tiling.tile_starts(args.height, tile, overlap)) * len(
+        tiling.tile_starts(args.width, tile, overlap)
     )
     report(
         task="tiled_stylize",

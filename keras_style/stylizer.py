@@ -9,24 +9,20 @@ are stylized in overlapping tiles blended with smooth weights.
 
 import collections
 import json
-import math
 import pathlib
-import sys
 
 import keras
 import numpy as np
 
+from keras_style import tiling
 from keras_style.image import (
-    list_images,
     load_image_with_alpha,
     resize,
-    save_image,
     scaled_size,
     to_pil,
     transfer_luminance,
 )
 from keras_style.preset_utils import METADATA_FILE
-from keras_style.progbar import Progbar
 from keras_style.transform_net import MIN_SIZE, TransformNet
 
 # Above this many pixels an image is tiled unless `tile_size` says otherwise:
@@ -38,8 +34,6 @@ DEFAULT_TILE_SIZE = 1024
 # image or tile above it is an error before anything is allocated. Raise it
 # with `Stylizer(..., max_pass_pixels=...)` on machines with more memory.
 MAX_PASS_PIXELS = 16 * 2**20
-
-FolderResult = collections.namedtuple("FolderResult", ["written", "skipped"])
 
 
 def _forward(model, batch):
@@ -74,10 +68,10 @@ def _check_optional_int(value, name, minimum):
     return int(value)
 
 
-def _check_options(
+def check_options(
     strength=1.0, max_size=None, tile_size=None, tile_overlap=None, batch_size=4
 ):
-    """Checks `stylize`'s options; returns them normalised."""
+    """Checks the options of `Stylizer.stylize`; returns them normalised."""
     strength = _check_fraction(strength, "strength")
     max_size = _check_optional_int(max_size, "max_size", MIN_SIZE)
     tile_size = _check_optional_int(tile_size, "tile_size", 16)
@@ -103,55 +97,6 @@ def _check_options(
             f"Received: tile_overlap={tile_overlap}, tile_size={tile_size}"
         )
     return strength, max_size, tile_size, tile_overlap, batch_size
-
-
-def tile_starts(length, tile, overlap):
-    """Start offsets of tiles of size `tile` covering `length` with >= `overlap`.
-
-    Tiles are spread evenly, so actual overlaps are at least `overlap` and
-    differ by at most one pixel.
-
-    Args:
-        length: size of the axis.
-        tile: tile size along the axis.
-        overlap: minimum overlap between neighbouring tiles.
-
-    Returns:
-        A list of ints; the first is 0 and the last is `length - tile`.
-    """
-    if length <= tile:
-        return [0]
-    count = math.ceil((length - overlap) / (tile - overlap))
-    return [round(i * (length - tile) / (count - 1)) for i in range(count)]
-
-
-def _axis_weights(starts, tile, length):
-    """Per-tile 1-D blending weights along one axis.
-
-    Where two tiles overlap by `o` pixels, each discards the outer quarter
-    (`o // 4`: the part nearest its own edge, where padding artefacts live),
-    and a raised-cosine ramp over the middle half hands over from one tile to
-    the other (the two ramps sum to 1). Image borders keep weight 1.
-    """
-    size = min(tile, length)
-    weights = []
-    for i, start in enumerate(starts):
-        w = np.ones(size, np.float64)
-        for side, neighbour in ((0, i - 1), (1, i + 1)):
-            if not 0 <= neighbour < len(starts):
-                continue
-            overlap = (
-                starts[neighbour] + size - start
-                if side == 0
-                else start + size - starts[neighbour]
-            )
-            cut = overlap // 4
-            ramp_len = max(overlap - 2 * cut, 1)
-            ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(ramp_len) + 0.5) / ramp_len)
-            profile = np.concatenate([np.zeros(cut), ramp, np.ones(size)])[:size]
-            w *= profile if side == 0 else profile[::-1]
-        weights.append(w)
-    return weights
 
 
 class Stylizer:
@@ -288,7 +233,7 @@ class Stylizer:
         >>> stylizer.stylize(np.zeros((60, 80, 3), "uint8")).size
         (80, 60)
         """
-        strength, max_size, tile_size, tile_overlap, batch_size = _check_options(
+        strength, max_size, tile_size, tile_overlap, batch_size = check_options(
             strength, max_size, tile_size, tile_overlap, batch_size
         )
         single = not isinstance(image, (list, tuple))
@@ -346,50 +291,9 @@ class Stylizer:
         >>> len(result.written), result.skipped
         (12, {})
         """
-        # Bad options fail once, up front, not as one skipped file each.
-        _check_options(**{k: v for k, v in kwargs.items() if k != "preserve_colors"})
-        input_dir = pathlib.Path(input_dir)
-        output_dir = pathlib.Path(output_dir)
-        files = list_images(input_dir, name="input_dir")
-        if output_dir.resolve() == input_dir.resolve():
-            raise ValueError(
-                "`output_dir` must differ from `input_dir` (outputs keep the input "
-                f"file names). Received: output_dir={str(output_dir)!r}"
-            )
-        # Outputs inside the input folder are never inputs (a rerun would
-        # stylize its own earlier results).
-        files = [
-            p for p in files if not p.resolve().is_relative_to(output_dir.resolve())
-        ]
-        progbar = Progbar(len(files), verbose=verbose, unit_name="image")
-        written, skipped = [], {}
-        for i, path in enumerate(files):
-            target = output_dir / path.relative_to(input_dir)
-            try:
-                rgb, alpha = load_image_with_alpha(path, name="input")
-            except (ValueError, OSError) as e:
-                skipped[path] = str(e)
-            else:
-                try:
-                    result = self.stylize(
-                        rgb if alpha is None else np.dstack([rgb, alpha]), **kwargs
-                    )
-                except ValueError as e:  # e.g. too small for the network
-                    skipped[path] = str(e)
-                    progbar.update(i + 1)
-                    continue
-                try:
-                    save_image(result, target)
-                except (ValueError, OSError) as e:
-                    skipped[path] = f"could not write {target}: {e}"
-                else:
-                    written.append(target)
-            progbar.update(i + 1)
-        if verbose and skipped:
-            print(f"Skipped {len(skipped)} file(s):", file=sys.stderr)
-            for path, reason in skipped.items():
-                print(f"  {path}: {reason}", file=sys.stderr)
-        return FolderResult(written, skipped)
+        from keras_style.folders import stylize_folder
+
+        return stylize_folder(self, input_dir, output_dir, verbose=verbose, **kwargs)
 
     def stylize_video(
         self,
@@ -523,22 +427,8 @@ class Stylizer:
                 "`tile_overlap` must be less than half of the tile size. "
                 f"Received: tile_overlap={overlap}, tile_size={tile}"
             )
-        h, w = rgb.shape[:2]
-        ys, xs = tile_starts(h, tile, overlap), tile_starts(w, tile, overlap)
-        th, tw = min(tile, h), min(tile, w)
-        wy, wx = _axis_weights(ys, tile, h), _axis_weights(xs, tile, w)
-        # float32 accumulators: 16 bytes per pixel (268 MB at 4096x4096).
-        acc = np.zeros((h, w, 3), np.float32)
-        norm = np.zeros((h, w, 1), np.float32)
-        boxes = [(i, j) for i in range(len(ys)) for j in range(len(xs))]
+        th, tw = min(tile, rgb.shape[0]), min(tile, rgb.shape[1])
         batch_size = self._pass_batch_size((th, tw), options["batch_size"])
-        for k in range(0, len(boxes), batch_size):
-            chunk = boxes[k : k + batch_size]
-            batch = np.stack(
-                [rgb[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] for i, j in chunk]
-            ).astype(np.float32)
-            for (i, j), out in zip(chunk, _forward(self.model, batch)):
-                weight = np.outer(wy[i], wx[j]).astype(np.float32)[..., None]
-                acc[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] += out * weight
-                norm[ys[i] : ys[i] + th, xs[j] : xs[j] + tw] += weight
-        return acc / np.maximum(norm, 1e-12)
+        return tiling.stylize_tiled(
+            lambda batch: _forward(self.model, batch), rgb, tile, overlap, batch_size
+        )

@@ -7,7 +7,8 @@ from test_convert import tiny_net
 
 from keras_style import stylizer as stylizer_module
 from keras_style.image import rgb_to_yiq
-from keras_style.stylizer import Stylizer, _axis_weights, tile_starts
+from keras_style.stylizer import Stylizer
+from keras_style.tiling import axis_weights, tile_starts
 
 H, W = 40, 56  # one shape for most tests: JAX compiles once per input shape
 
@@ -170,7 +171,7 @@ def test_tile_weights_cover_every_pixel_smoothly():
         assert starts[0] == 0 and starts[-1] == length - tile
         assert all(b - a <= tile - overlap for a, b in zip(starts, starts[1:]))
         total = np.zeros(length)
-        for start, w in zip(starts, _axis_weights(starts, tile, length)):
+        for start, w in zip(starts, axis_weights(starts, tile, length)):
             total[start : start + tile] += w
             assert w.min() >= 0 and w.max() <= 1
         # Every pixel fully covered; neighbours' ramps sum to one.
