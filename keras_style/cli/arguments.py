@@ -73,22 +73,28 @@ def add_output_options(parser):
     )
 
 
-def check_output_file(output, inputs, *, overwrite=False):
+def check_output_file(output, inputs, *, overwrite=False, video=False):
     """Checks `-o FILE` before any work: writable format, not one of the inputs.
 
     Args:
         output: the `-o` path.
         inputs: paths the command reads; writing over one needs `overwrite`.
         overwrite: the user's `--overwrite`.
+        video: check for a video container instead of an image format.
 
     Returns:
         The output as a `pathlib.Path`.
     """
     import pathlib
 
-    from keras_style.image import check_output_path
+    if video:
+        from keras_style.video.writer import check_output_path
 
-    output, _ = check_output_path(output, name="-o")
+        output = check_output_path(output, name="-o")[0]
+    else:
+        from keras_style.image import check_output_path
+
+        output = check_output_path(output, name="-o")[0]
     if not overwrite and output.exists():
         same = [
             str(p) for p in inputs if pathlib.Path(p).exists() and output.samefile(p)

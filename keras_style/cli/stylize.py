@@ -30,8 +30,10 @@ def _stylize_outputs(inputs, output, overwrite=False):
     if missing:
         raise FileNotFoundError(f"Input not found. Received: INPUT={missing[0]!r}")
     if len(inputs) == 1 and not inputs[0].is_dir() and not _is_folder(output):
-        check = _check_video_output if _is_video(inputs[0]) else check_output_file
-        return [(inputs[0], check(output, inputs, overwrite=overwrite), False)]
+        dst = check_output_file(
+            output, inputs, overwrite=overwrite, video=_is_video(inputs[0])
+        )
+        return [(inputs[0], dst, False)]
     from keras_style.image import IMAGE_EXTENSIONS
 
     if (output.exists() and not output.is_dir()) or (
@@ -52,8 +54,7 @@ def _stylize_outputs(inputs, output, overwrite=False):
     pairs = [(p, output / p.name, p.is_dir()) for p in inputs]
     for src, dst, is_dir in pairs:
         if not is_dir:
-            check = _check_video_output if _is_video(src) else check_output_file
-            check(dst, inputs, overwrite=overwrite)
+            check_output_file(dst, inputs, overwrite=overwrite, video=_is_video(src))
     return pairs
 
 
@@ -72,21 +73,6 @@ def _is_video(path):
         if path.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"):
             raise
         return False
-
-
-def _check_video_output(output, inputs, *, overwrite=False):
-    """`check_output_file` for a video destination."""
-    from keras_style.video.writer import check_output_path
-
-    output, _, _ = check_output_path(output, name="-o")
-    if not overwrite and output.exists():
-        same = [str(p) for p in inputs if output.samefile(p)]
-        if same:
-            raise ValueError(
-                "-o would overwrite an input; pick another name or pass "
-                f"--overwrite. Received: -o={str(output)!r}, input={same[0]!r}"
-            )
-    return output
 
 
 def run(args):
