@@ -11,6 +11,8 @@ layer names (`check_layers`).
 """
 
 import collections
+import os
+import pathlib
 
 import keras
 from keras import ops
@@ -204,10 +206,7 @@ def vgg_feature_extractor(
         raise ValueError(
             f"`pooling` must be 'max' or 'avg'. Received: pooling={pooling!r}"
         )
-    if weights is not None and not isinstance(weights, str):
-        weights = str(weights)
-    if isinstance(weights, str) and weights.lower() == "none":
-        weights = None
+    weights = check_vgg_weights(weights)
     pool = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}
 
     inputs = keras.Input((None, None, 3), name="image")
@@ -330,3 +329,36 @@ def _kind(layer, spec):
         and layer.data_format == "channels_last"
     )
     return kinds[type(layer)] if plain else None
+
+
+def check_vgg_weights(weights):
+    """The one reading of a `vgg_weights` argument (library and CLI).
+
+    Args:
+        weights: `"imagenet"`, `None` or `"none"` (random weights, for tests
+            and benchmarks), or the path of a `keras.applications` VGG notop
+            weights file.
+
+    Returns:
+        `"imagenet"`, `None` or the path as a string.
+
+    Example:
+
+    >>> check_vgg_weights("none") is None
+    True
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, str) and weights.lower() in ("imagenet", "none"):
+        return None if weights.lower() == "none" else "imagenet"
+    if not isinstance(weights, (str, os.PathLike)):
+        raise TypeError(
+            "`vgg_weights` must be 'imagenet', None or a path. "
+            f"Received: vgg_weights={weights!r}"
+        )
+    path = pathlib.Path(weights)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"`vgg_weights` file does not exist. Received: vgg_weights={str(path)!r}"
+        )
+    return str(path)

@@ -45,7 +45,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_style.features import vgg_feature_extractor
+from keras_style.features import (
+    check_vgg_weights,
+    vgg_feature_extractor,
+    vgg_sequence,
+)
 from keras_style.image import load_image
 from keras_style.losses import PerceptualLoss
 
@@ -146,13 +150,6 @@ def default_style_size(image_size):
     return DEFAULT_STYLE_SIZE_RATIO * image_size
 
 
-def _vgg_weights_label(vgg_weights):
-    if vgg_weights is None:
-        return None
-    text = str(vgg_weights)
-    return None if text.lower() == "none" else text
-
-
 class _LossNetwork:
     """Runs the frozen VGG layer by layer, stopping at the deepest wanted tap.
 
@@ -161,8 +158,6 @@ class _LossNetwork:
     """
 
     def __init__(self, extractor):
-        from keras_style.features import vgg_sequence
-
         self.extractor = extractor
         # Layers and tap names from the VGG description, in its order.
         self.steps = vgg_sequence(extractor)
@@ -385,7 +380,7 @@ def compile_perceptual(
         **{k: defaults[k] if v is None else v for k, v in given.items()},
         style_layer_weights=style_layer_weights,
     )
-    vgg_weights = _vgg_weights_label(vgg_weights)
+    vgg_weights = check_vgg_weights(vgg_weights)
     # Round to uint8 values so targets recomputed from the stored PNG are
     # bit-identical to these.
     style = np.rint(load_image(style_image, name="style_image", max_size=style_size))

@@ -346,7 +346,7 @@ def run(args):
         loss_network=network,
         content_layers=settings["content_layers"],
         style_layers=settings["style_layers"],
-        vgg_weights=None if str(vgg_weights).lower() == "none" else vgg_weights,
+        vgg_weights=vgg_weights,  # "none" is read by the library
         **weights,
     )
     dataset = image_dataset(

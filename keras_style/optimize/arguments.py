@@ -19,24 +19,6 @@ COLOR_TRANSFERS = ("none", "histogram")
 DEFAULT_SIZE = defaults.GATYS_SIZE
 
 
-def check_vgg_weights(weights):
-    if weights is None:
-        return None
-    if isinstance(weights, str) and weights.lower() in ("imagenet", "none"):
-        return None if weights.lower() == "none" else "imagenet"
-    if not isinstance(weights, (str, os.PathLike)):
-        raise TypeError(
-            "`vgg_weights` must be 'imagenet', None or a path. "
-            f"Received: vgg_weights={weights!r}"
-        )
-    path = pathlib.Path(weights)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"`vgg_weights` file does not exist. Received: vgg_weights={str(path)!r}"
-        )
-    return str(path)
-
-
 def load_styles(style):
     if isinstance(style, (list, tuple)):
         if not style:

@@ -13,7 +13,7 @@ from keras import ops
 
 from keras_style import defaults
 from keras_style import image as image_lib
-from keras_style.features import check_layers, vgg_feature_extractor
+from keras_style.features import check_layers, check_vgg_weights, vgg_feature_extractor
 from keras_style.losses import PerceptualLoss
 from keras_style.optimize import arguments
 from keras_style.optimize.gradients import compile_step
@@ -148,7 +148,7 @@ class GatysStyleTransfer:
         )
         self.pooling = pooling
         self.network = network
-        self.vgg_weights = arguments.check_vgg_weights(vgg_weights)
+        self.vgg_weights = check_vgg_weights(vgg_weights)
         try:
             self.extractor = vgg_feature_extractor(
                 self.loss.layers,
