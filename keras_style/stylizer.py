@@ -155,6 +155,29 @@ class Stylizer:
         return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}>"
 
     @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Loads a `Stylizer` from a zoo name, a Hub handle or a folder.
+
+        The same as `keras_style.zoo.load` (the short form).
+
+        Args:
+            preset: a zoo name, `"hf://owner/repo[@revision]"` or a preset
+                directory.
+            **kwargs: forwarded to `keras_style.zoo.load` (`revision`,
+                `cache_dir`, `force_download`, ...).
+
+        Returns:
+            A `Stylizer`.
+
+        Example:
+
+        >>> Stylizer.from_preset("wave").stylize("photo.jpg").save("wave.jpg")
+        """
+        from keras_style import zoo  # the zoo sits above the stylizer
+
+        return zoo.load(preset, **kwargs)
+
+    @classmethod
     def from_preset_dir(cls, preset_dir, *, name=None):
         """Loads a `Stylizer` from a local preset directory.
 

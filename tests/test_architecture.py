@@ -94,3 +94,16 @@ def test_jax_cpu_flag_yields_to_the_user(clean_flags):
     clean_flags.setenv("XLA_FLAGS", "--xla_cpu_experimental_ynn_fusion_type=all")
     assert not backend_config.use_eigen_convolutions_on_jax_cpu()
     assert os.environ["XLA_FLAGS"] == "--xla_cpu_experimental_ynn_fusion_type=all"
+
+
+def test_cpu_fast_paths_stay_off_other_devices():
+    # Winograd was measured faster on CPUs only: a GPU keeps the native
+    # convolution until it is measured there.
+    from keras_style.optimize import vgg_forward
+
+    kernel = type("K", (), {"shape": (3, 3, 512, 512)})()
+    cpu = vgg_forward._winograd_min_channels(on_cpu=True)
+    assert vgg_forward._use_winograd(kernel, cpu)
+    assert not vgg_forward._use_winograd(
+        kernel, vgg_forward._winograd_min_channels(on_cpu=False)
+    )

@@ -72,6 +72,9 @@ def test_embedded_style_loads_offline_with_an_empty_cache(name, tmp_path):
     assert not (tmp_path / "empty_cache").exists()  # nothing written anywhere
     assert zoo.download(name) == zoo.registry.EMBEDDED_DIR / name
     assert zoo.source(name) == "embedded"
+    # The class forms give the same network.
+    assert same_weights(Stylizer.from_preset(name).model, stylizer.model)
+    assert same_weights(TransformNet.from_preset(name), stylizer.model)
 
 
 def test_only_the_embedded_styles_are_embedded():

@@ -19,8 +19,19 @@ from keras_style.features import vgg_sequence
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
-# Winograd F(2x2, 3x3) on TensorFlow and JAX (measurements in winograd.py).
+# Winograd F(2x2, 3x3) on TensorFlow and JAX (measurements in winograd.py):
+# measured faster on CPUs only, so other devices keep the native convolution
+# until it is measured there (`_winograd_min_channels`).
 WINOGRAD_MIN_CHANNELS = 512
+
+
+def _winograd_min_channels(on_cpu):
+    """The channel count from which Winograd is used on this device, or None."""
+    return WINOGRAD_MIN_CHANNELS if on_cpu else None
+
+
+def _use_winograd(kernel, min_channels):
+    return min_channels is not None and min(kernel.shape[2:]) >= min_channels
 
 
 def vgg_chain(model):
@@ -112,6 +123,7 @@ def tensorflow_vgg_forward(model):
     def avg_pool(x):
         return tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda dy: _upsample(dy / 4, x)
 
+    min_channels = _winograd_min_channels(not tf.config.list_logical_devices("GPU"))
     steps = []  # (function, extra arguments, tap names)
     for kind, layer, taps in chain:
         # conv1_1 (3 input channels) keeps its native gradient: measured faster.
@@ -120,7 +132,7 @@ def tensorflow_vgg_forward(model):
             # rot180 and in/out channels swapped: (3, 3, out, in)
             flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
             bias = tf.convert_to_tensor(layer.bias.value)
-            if min(kernel.shape[2:]) >= WINOGRAD_MIN_CHANNELS:
+            if _use_winograd(kernel, min_channels):
                 u, u_flipped = winograd_kernel(kernel), winograd_kernel(flipped)
                 steps.append((winograd_conv_relu, (u, bias, u_flipped), taps))
             else:
@@ -242,12 +254,13 @@ def jax_vgg_forward(model):
     def avg_pool(x):
         return lax.reduce_window(x, 0.0, lax.add, *window) / 4
 
+    min_channels = _winograd_min_channels(jax.default_backend() == "cpu")
     weights = []
     steps = []  # (function, indices of its weights, tap names)
     for kind, layer, taps in chain:
         if kind == "conv":
             kernel, bias = layer.kernel.value, layer.bias.value
-            if min(kernel.shape[2:]) >= WINOGRAD_MIN_CHANNELS:
+            if _use_winograd(kernel, min_channels):
                 function, kernel = winograd_conv_relu, winograd_kernel(kernel)
             else:
                 function = conv_relu
