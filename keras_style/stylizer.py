@@ -150,6 +150,11 @@ class Stylizer:
         self.max_pass_pixels = _check_optional_int(
             max_pass_pixels, "max_pass_pixels", MIN_SIZE * MIN_SIZE
         )
+        if self.max_pass_pixels is None:  # a limit is always needed
+            raise TypeError(
+                "`max_pass_pixels` must be an int (pixels per forward pass). "
+                "Received: max_pass_pixels=None"
+            )
 
     def __repr__(self):
         return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}>"

@@ -156,3 +156,5 @@ def test_passes_stay_within_the_pixel_limit(rng, monkeypatch):
         stylizer.stylize(rng.integers(0, 256, (40, 40, 3), dtype="uint8"))
     with pytest.raises(ValueError, match="max_pass_pixels"):
         Stylizer(tiny_net(1), max_pass_pixels=0)
+    with pytest.raises(TypeError, match="max_pass_pixels=None"):
+        Stylizer(tiny_net(1), max_pass_pixels=None)
