@@ -393,16 +393,18 @@ def compile_perceptual(
         )
     finally:
         keras.config.set_dtype_policy(previous)
+    # Each pooling halves the image: a tap of block b needs 2**(b-1) pixels
+    # per side (checked before the VGG runs, which fails per backend).
+    tap = max(perceptual.style_layers, key=lambda name: int(name[len("relu")]))
+    if min(style.shape[:2]) < 2 ** (int(tap[len("relu")]) - 1):
+        raise ValueError(
+            f"The style image is too small for the style layer {tap} "
+            f"(each pooling halves it). Pass a larger `style_size`. "
+            f"Received: style_size={style_size!r}, style image of "
+            f"{style.shape[1]}x{style.shape[0]} px"
+        )
     network = _LossNetwork(extractor)
     features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
-    for tap, value in features.items():
-        if 0 in tuple(value.shape[1:3]):  # its Gram would be 0 / 0
-            raise ValueError(
-                f"The style image is too small for the style layer {tap} "
-                f"(each pooling halves it). Pass a larger `style_size`. "
-                f"Received: style_size={style_size!r}, style image of "
-                f"{style.shape[1]}x{style.shape[0]} px"
-            )
     grams = {
         k: ops.convert_to_tensor(ops.convert_to_numpy(v))
         for k, v in perceptual.style_targets(features).items()
