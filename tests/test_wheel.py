@@ -60,14 +60,16 @@ def fresh_venv(tmp_path_factory):
     wheel = next((root / "dist").glob("keras_style-*.whl"))
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    # Installed before the dependencies are linked in: pip must not take the
+    # test environment's (editable) keras-style for this one.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install"]
+        + ["--no-deps", "--no-index", "--ignore-installed", "-q", str(wheel)],
+        check=True,
+    )
     purelib = sysconfig.get_path("purelib", vars={"base": venv, "platbase": venv})
     pathlib.Path(purelib, "test_env_dependencies.pth").write_text(
         "\n".join(site.getsitepackages()) + "\n"
-    )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install"]
-        + ["--no-deps", "--no-index", "-q", str(wheel)],
-        check=True,
     )
     return venv, wheel
 
