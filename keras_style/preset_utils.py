@@ -89,20 +89,39 @@ def verify_checksums(folder, *, required=False, repair=None):
             raise ChecksumError(
                 f"{path} does not list {name}.{hint} Received: preset_dir={str(folder)!r}"
             )
-    for name, expected in sums.items():
+    for name in sums:
         if name not in CHECKED_FILES:
             raise ChecksumError(
                 f"{path} lists an unexpected file. Received: file={name!r}"
             )
-        file = folder / name
-        actual = sha256_file(file) if file.is_file() else "a missing file"
-        if actual != expected:
-            raise ChecksumError(
-                f"{name} of the preset is damaged or was changed after it was "
-                f"saved (sha256 mismatch).{hint} Expected: {expected}. Received: "
-                f"{actual} at {str(file)!r}"
-            )
+    mismatch = first_mismatch(folder, sums)
+    if mismatch:
+        name, expected, actual, file = mismatch
+        raise ChecksumError(
+            f"{name} of the preset is damaged or was changed after it was "
+            f"saved (sha256 mismatch).{hint} Expected: {expected}. Received: "
+            f"{actual} at {str(file)!r}"
+        )
     return sums
+
+
+def first_mismatch(folder, pins):
+    """The first file of `folder` that differs from its pinned sha256.
+
+    Args:
+        folder: a preset folder.
+        pins: `{file name: sha256}`.
+
+    Returns:
+        `(name, expected, actual, path)`, where `actual` is "a missing file"
+        for a file that is not there, or None when every file matches.
+    """
+    for name, expected in pins.items():
+        path = pathlib.Path(folder) / name
+        actual = sha256_file(path) if path.is_file() else "a missing file"
+        if actual != expected:
+            return name, expected, actual, path
+    return None
 
 
 def read_config(folder, class_name):

@@ -9,7 +9,7 @@ from keras_style.preset_utils import (
     METADATA_FILE,
     MODEL_CARD_FILE,
     WEIGHTS_FILE,
-    sha256_file,
+    first_mismatch,
     verify_checksums,
 )
 from keras_style.stylizer import Stylizer
@@ -137,16 +137,15 @@ def _fetch_hub(style, repo_id, revision, cache_dir, force_download, endpoint):
 def _embedded(entry):
     """The preset shipped inside the package, after checking its pinned sha256s."""
     folder = entry.embedded_dir
-    for file, expected in entry.embedded.items():
-        path = folder / file
-        actual = sha256_file(path) if path.is_file() else "a missing file"
-        if actual != expected:
-            raise ChecksumError(
-                f"The {entry.name!r} preset inside the keras-style package is "
-                f"damaged ({file}); reinstall keras-style, e.g. `pip install "
-                "--force-reinstall keras-style`. "
-                f"Expected: {expected}. Received: {actual} at {str(path)!r}"
-            )
+    mismatch = first_mismatch(folder, entry.embedded)
+    if mismatch:
+        file, expected, actual, path = mismatch
+        raise ChecksumError(
+            f"The {entry.name!r} preset inside the keras-style package is "
+            f"damaged ({file}); reinstall keras-style, e.g. `pip install "
+            "--force-reinstall keras-style`. "
+            f"Expected: {expected}. Received: {actual} at {str(path)!r}"
+        )
     return folder
 
 
