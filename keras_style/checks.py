@@ -1,0 +1,55 @@
+"""Argument checks shared by the library and the command line.
+
+Standard library only, so the command line can use them without importing
+Keras.
+"""
+
+import numbers
+
+
+def int_requirement(minimum):
+    """How `check_int` words its requirement: "a positive integer", ..."""
+    if minimum == 1:
+        return "a positive integer"
+    if minimum == 0:
+        return "a non-negative integer"
+    return f"an integer >= {minimum}"
+
+
+def check_int(value, name, *, minimum=1, allow_none=False):
+    """Returns `value` as an int if it is an integer of at least `minimum`.
+
+    Python and numpy integers pass; bools, floats and strings do not.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, for the message.
+        minimum: the smallest value allowed (1: a positive integer).
+        allow_none: let None through (an optional setting).
+
+    Returns:
+        `int(value)`, or None.
+
+    Raises:
+        TypeError: `value` is not an integer.
+        ValueError: `value` is below `minimum`.
+
+    Example:
+
+    >>> check_int(3, "batch_size")
+    3
+    """
+    if allow_none and value is None:
+        return None
+    what = int_requirement(minimum) + (" or None" if allow_none else "")
+    message = f"`{name}` must be {what}. Received: {name}={value!r}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(message)
+    if value < minimum:
+        raise ValueError(message)
+    return int(value)
+
+
+def check_positive_int(value, name, *, allow_none=False):
+    """`check_int` with `minimum=1`: a positive integer (or None if allowed)."""
+    return check_int(value, name, minimum=1, allow_none=allow_none)
