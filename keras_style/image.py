@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from keras_style.checks import check_positive_int  # noqa: F401 (public here too)
 from keras_style.files import current_umask
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -198,19 +199,6 @@ def load_image(image, *, name="image", max_size=None):
     if max_size is not None:
         rgb = resize_longest_side(rgb, max_size, name="max_size")
     return rgb
-
-
-def check_positive_int(value, name):
-    """Raises a `ValueError` unless `value` is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    if value <= 0:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
 
 
 def scaled_size(height, width, longest_side):

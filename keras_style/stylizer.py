@@ -7,33 +7,28 @@ colours, working at a reduced size, and images too large for one pass, which
 are stylized in overlapping tiles blended with smooth weights.
 """
 
-import collections
 import json
 import pathlib
 
 import keras
 import numpy as np
 
-from keras_style import tiling
-from keras_style.image import (
-    load_image_with_alpha,
-    resize,
-    scaled_size,
-    to_pil,
-    transfer_luminance,
-)
+from keras_style import batching
+from keras_style.checks import check_int
+from keras_style.image import load_image_with_alpha, to_pil, transfer_luminance
 from keras_style.preset_utils import METADATA_FILE
+from keras_style.stylize_options import check_options
+from keras_style.tiling import AUTO_TILE_PIXELS, DEFAULT_TILE_SIZE, MAX_PASS_PIXELS
 from keras_style.transform_net import MIN_SIZE, TransformNet
 
-# Above this many pixels an image is tiled unless `tile_size` says otherwise:
-# the lengstrom network needs ~0.6 kB of activations per pixel (~2.5 GB at 2048²).
-AUTO_TILE_PIXELS = 2048 * 2048
-DEFAULT_TILE_SIZE = 1024
-# Most pixels one forward pass may hold (all images or tiles of a batch,
-# ~10 GB of activations): batches are split to stay below it, and a single
-# image or tile above it is an error before anything is allocated. Raise it
-# with `Stylizer(..., max_pass_pixels=...)` on machines with more memory.
-MAX_PASS_PIXELS = 16 * 2**20
+# Re-exported: the option check and the tiling constants were defined here.
+__all__ = [
+    "AUTO_TILE_PIXELS",
+    "DEFAULT_TILE_SIZE",
+    "MAX_PASS_PIXELS",
+    "Stylizer",
+    "check_options",
+]
 
 
 def _forward(model, batch):
@@ -46,57 +41,6 @@ def _forward(model, batch):
     """
     out = model.predict_on_batch(batch)
     return np.clip(np.asarray(out, dtype=np.float32), 0.0, 255.0)
-
-
-def _check_fraction(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(
-            f"`{name}` must be a number in [0, 1]. Received: {name}={value!r}"
-        )
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"`{name}` must be in [0, 1]. Received: {name}={value!r}")
-    return float(value)
-
-
-def _check_optional_int(value, name, minimum):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"`{name}` must be an int or None. Received: {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value!r}")
-    return int(value)
-
-
-def check_options(
-    strength=1.0, max_size=None, tile_size=None, tile_overlap=None, batch_size=4
-):
-    """Checks the options of `Stylizer.stylize`; returns them normalised."""
-    strength = _check_fraction(strength, "strength")
-    max_size = _check_optional_int(max_size, "max_size", MIN_SIZE)
-    tile_size = _check_optional_int(tile_size, "tile_size", 16)
-    tile_overlap = _check_optional_int(tile_overlap, "tile_overlap", 0)
-    batch_size = _check_optional_int(batch_size, "batch_size", 1)
-    if batch_size is None:
-        raise TypeError(
-            "`batch_size` must be a positive int. Received: batch_size=None"
-        )
-    if tile_overlap is not None and tile_size is None:
-        raise ValueError(
-            "`tile_overlap` needs `tile_size` (without it, only images over "
-            f"{AUTO_TILE_PIXELS} pixels are tiled, with {DEFAULT_TILE_SIZE}-px "
-            f"tiles). Received: tile_overlap={tile_overlap}, tile_size=None"
-        )
-    if (
-        tile_size is not None
-        and tile_overlap is not None
-        and 2 * tile_overlap >= tile_size
-    ):
-        raise ValueError(
-            "`tile_overlap` must be less than half of `tile_size`. "
-            f"Received: tile_overlap={tile_overlap}, tile_size={tile_size}"
-        )
-    return strength, max_size, tile_size, tile_overlap, batch_size
 
 
 class Stylizer:
@@ -147,14 +91,10 @@ class Stylizer:
         self.name = name or model.name
         self.metadata = dict(metadata or {})
         self.preset_dir = None if preset_dir is None else pathlib.Path(preset_dir)
-        self.max_pass_pixels = _check_optional_int(
-            max_pass_pixels, "max_pass_pixels", MIN_SIZE * MIN_SIZE
+        # A limit is always needed: None is a TypeError too.
+        self.max_pass_pixels = check_int(
+            max_pass_pixels, "max_pass_pixels", minimum=MIN_SIZE * MIN_SIZE
         )
-        if self.max_pass_pixels is None:  # a limit is always needed
-            raise TypeError(
-                "`max_pass_pixels` must be an int (pixels per forward pass). "
-                "Received: max_pass_pixels=None"
-            )
 
     def __repr__(self):
         return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}>"
@@ -282,7 +222,17 @@ class Stylizer:
             + (f" ({img})" if isinstance(img, (str, pathlib.PurePath)) else "")
             for i, img in enumerate(images)
         ]
-        styled = self._stylize_arrays(originals, strength, max_size, options, names)
+        if strength == 0.0:
+            styled = originals
+        else:
+            styled = batching.stylize_arrays(
+                lambda batch: _forward(self.model, batch),
+                originals,
+                names,
+                max_size=max_size,
+                max_pass_pixels=self.max_pass_pixels,
+                **options,
+            )
         results = []
         for (rgb, alpha), out in zip(loaded, styled):
             if out is not rgb:
@@ -382,81 +332,4 @@ class Stylizer:
             start=start,
             end=end,
             **kwargs,
-        )
-
-    # --- internals ----------------------------------------------------------
-
-    def _stylize_arrays(self, originals, strength, max_size, options, names):
-        """Network outputs (float32 `(H, W, 3)`) for each original, same sizes."""
-        if strength == 0.0:
-            return list(originals)
-        inputs = []
-        for rgb, name in zip(originals, names):
-            h, w = rgb.shape[:2]
-            if max_size is not None and max(h, w) > max_size:
-                rgb = resize(rgb, *scaled_size(h, w, max_size))
-            if min(rgb.shape[:2]) < MIN_SIZE:
-                # Checked here, on the real size: the network's own check only
-                # sees static shapes, which a compiled function may not have.
-                scaled = "" if rgb.shape[:2] == (h, w) else f", {w}x{h} before max_size"
-                raise ValueError(
-                    f"{name} is too small: the network needs at least "
-                    f"{MIN_SIZE}x{MIN_SIZE} pixels. Received: {name} of "
-                    f"{rgb.shape[1]}x{rgb.shape[0]} pixels{scaled}"
-                )
-            inputs.append(rgb)
-        outputs = [None] * len(inputs)
-        # Same-sized, untiled images share batches (e.g. video frames).
-        groups = collections.defaultdict(list)
-        for i, rgb in enumerate(inputs):
-            tile = self._tile_size_for(rgb.shape, options["tile_size"])
-            if tile is None:
-                groups[rgb.shape].append(i)
-            else:
-                outputs[i] = self._stylize_tiled(rgb, tile, options)
-        for shape, indices in groups.items():
-            batch_size = self._pass_batch_size(shape, options["batch_size"])
-            for k in range(0, len(indices), batch_size):
-                chunk = indices[k : k + batch_size]
-                batch = np.stack([inputs[i] for i in chunk]).astype(np.float32)
-                for i, out in zip(chunk, _forward(self.model, batch)):
-                    outputs[i] = out
-        return [
-            out if out.shape[:2] == rgb.shape[:2] else resize(out, *rgb.shape[:2])
-            for out, rgb in zip(outputs, originals)
-        ]
-
-    def _pass_batch_size(self, shape, batch_size):
-        """`batch_size`, lowered so one pass stays within `max_pass_pixels`."""
-        pixels = shape[0] * shape[1]
-        if pixels > self.max_pass_pixels:
-            raise ValueError(
-                f"One {shape[1]}x{shape[0]} image or tile exceeds the "
-                f"{self.max_pass_pixels}-pixel limit of one forward pass; pass "
-                "a smaller `tile_size` or `max_size`, or raise "
-                "`Stylizer(..., max_pass_pixels=...)`. "
-                f"Received: {shape[1]}x{shape[0]} = {pixels} pixels"
-            )
-        return max(1, min(batch_size, self.max_pass_pixels // pixels))
-
-    @staticmethod
-    def _tile_size_for(shape, tile_size):
-        h, w = shape[:2]
-        if tile_size is None:
-            return DEFAULT_TILE_SIZE if h * w > AUTO_TILE_PIXELS else None
-        return tile_size if max(h, w) > tile_size else None
-
-    def _stylize_tiled(self, rgb, tile, options):
-        """Stylizes `rgb` in overlapping tiles blended with smooth weights."""
-        overlap = options["tile_overlap"]
-        overlap = tile // 4 if overlap is None else overlap
-        if 2 * overlap >= tile:
-            raise ValueError(
-                "`tile_overlap` must be less than half of the tile size. "
-                f"Received: tile_overlap={overlap}, tile_size={tile}"
-            )
-        th, tw = min(tile, rgb.shape[0]), min(tile, rgb.shape[1])
-        batch_size = self._pass_batch_size((th, tw), options["batch_size"])
-        return tiling.stylize_tiled(
-            lambda batch: _forward(self.model, batch), rgb, tile, overlap, batch_size
         )

@@ -9,6 +9,55 @@ import math
 
 import numpy as np
 
+# Above this many pixels an image is tiled unless `tile_size` says otherwise:
+# the lengstrom network needs ~0.6 kB of activations per pixel (~2.5 GB at 2048²).
+AUTO_TILE_PIXELS = 2048 * 2048
+DEFAULT_TILE_SIZE = 1024
+# Most pixels one forward pass may hold (all images or tiles of a batch,
+# ~10 GB of activations): batches are split to stay below it, and a single
+# image or tile above it is an error before anything is allocated. Raise it
+# with `Stylizer(..., max_pass_pixels=...)` on machines with more memory.
+MAX_PASS_PIXELS = 16 * 2**20
+
+
+def tile_size_for(shape, tile_size):
+    """The tile size for an image of `shape`, or `None` when it runs in one pass.
+
+    With `tile_size=None`, images over `AUTO_TILE_PIXELS` pixels get
+    `DEFAULT_TILE_SIZE` tiles; otherwise images longer than `tile_size` along
+    either side are tiled.
+    """
+    h, w = shape[:2]
+    if tile_size is None:
+        return DEFAULT_TILE_SIZE if h * w > AUTO_TILE_PIXELS else None
+    return tile_size if max(h, w) > tile_size else None
+
+
+def tile_overlap_for(tile, tile_overlap):
+    """`tile_overlap`, defaulting to a quarter of `tile`; checked below `tile // 2`."""
+    overlap = tile // 4 if tile_overlap is None else tile_overlap
+    if 2 * overlap >= tile:
+        raise ValueError(
+            "`tile_overlap` must be less than half of the tile size. "
+            f"Received: tile_overlap={overlap}, tile_size={tile}"
+        )
+    return overlap
+
+
+def pass_batch_size(shape, batch_size, max_pass_pixels):
+    """`batch_size`, lowered so one pass of `shape` images holds at most
+    `max_pass_pixels` pixels; raises when a single image is already too big."""
+    pixels = shape[0] * shape[1]
+    if pixels > max_pass_pixels:
+        raise ValueError(
+            f"One {shape[1]}x{shape[0]} image or tile exceeds the "
+            f"{max_pass_pixels}-pixel limit of one forward pass; pass "
+            "a smaller `tile_size` or `max_size`, or raise "
+            "`Stylizer(..., max_pass_pixels=...)`. "
+            f"Received: {shape[1]}x{shape[0]} = {pixels} pixels"
+        )
+    return max(1, min(batch_size, max_pass_pixels // pixels))
+
 
 def tile_starts(length, tile, overlap):
     """Start offsets of tiles of size `tile` covering `length` with >= `overlap`.

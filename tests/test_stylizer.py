@@ -6,6 +6,7 @@ from PIL import Image
 from test_convert import tiny_net
 
 from keras_style import stylizer as stylizer_module
+from keras_style import tiling
 from keras_style.image import rgb_to_yiq
 from keras_style.stylizer import Stylizer
 from keras_style.tiling import axis_weights, tile_starts
@@ -149,8 +150,8 @@ def test_auto_tiling_of_large_images(tiny, rng, monkeypatch):
         return original(model, batch)
 
     monkeypatch.setattr(stylizer_module, "_forward", spy)
-    monkeypatch.setattr(stylizer_module, "AUTO_TILE_PIXELS", 40 * 56 - 1)
-    monkeypatch.setattr(stylizer_module, "DEFAULT_TILE_SIZE", 32)
+    monkeypatch.setattr(tiling, "AUTO_TILE_PIXELS", 40 * 56 - 1)
+    monkeypatch.setattr(tiling, "DEFAULT_TILE_SIZE", 32)
     img = rng.integers(0, 256, (H, W, 3), dtype="uint8")
     out = tiny.stylize(img, batch_size=3)
     assert out.size == (W, H)

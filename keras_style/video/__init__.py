@@ -9,6 +9,8 @@ same for any iterable of frames. Needs the `video` extra:
 
 import numpy as np
 
+from keras_style.checks import check_int
+from keras_style.stylize_options import check_fraction
 from keras_style.video.consistency import (
     FlowStabilizer,
     consistency_mask,
@@ -209,14 +211,12 @@ def stylize_video(
     >>> stylize_video(stylizer, "clip.mp4", "wave.mp4", max_size=640)
     PosixPath('wave.mp4')
     """
-    from keras_style.stylizer import _check_fraction, _check_optional_int
-
     require_av()
     _check_consistency(consistency)
-    strength = _check_fraction(strength, "strength")
-    max_size = _check_optional_int(max_size, "max_size", 2)
-    batch_size = _check_optional_int(batch_size, "batch_size", 1) or 4
-    crf = _check_optional_int(crf, "crf", 0)
+    strength = check_fraction(strength, "strength")
+    max_size = check_int(max_size, "max_size", minimum=2, allow_none=True)
+    batch_size = check_int(batch_size, "batch_size", allow_none=True) or 4
+    crf = check_int(crf, "crf", minimum=0, allow_none=True)
     start, end = _check_time(start, "start"), _check_time(end, "end")
     if start is not None and end is not None and end <= start:
         raise ValueError(
