@@ -1,4 +1,4 @@
-"""Image loading, validation, atomic saving and colour helpers."""
+"""Image loading, validation, resizing and atomic saving."""
 
 import os
 
@@ -185,40 +185,6 @@ def test_multi_frame_files_warn_that_one_frame_is_used(tmp_path):
         assert out.shape == (12, 20, 3)
 
 
-def test_yiq_round_trip_and_luminance_transfer(rng):
-    # Mid-range colours, so no channel is clipped after the luma swap.
-    a = rng.uniform(100, 150, (8, 8, 3)).astype("float32")
-    np.testing.assert_allclose(
-        image_lib.yiq_to_rgb(image_lib.rgb_to_yiq(a)), a, atol=1e-3
-    )
-    mixed = image_lib.rgb_to_yiq(
-        image_lib.transfer_luminance(a, np.full_like(a, 128.0))
-    )
-    np.testing.assert_allclose(mixed[..., 0], 128.0, atol=1e-3)
-    np.testing.assert_allclose(
-        mixed[..., 1:], image_lib.rgb_to_yiq(a)[..., 1:], atol=1e-3
-    )
-    flat = np.full((4, 4, 3), 100.0, "float32")
-    out = image_lib.transfer_luminance(flat, np.full_like(flat, 150.0))
-    np.testing.assert_allclose(out, 150.0, atol=1e-3)  # gray stays gray, new luma
-
-
-def test_match_color_histogram_matches_mean_and_covariance(rng):
-    src = rng.normal(100, 20, (64, 64, 3)).clip(0, 255).astype("float32")
-    ref = (
-        rng.normal(0, 1, (64, 64, 3)) @ np.array([[30, 5, 0], [0, 10, 2], [0, 0, 15]])
-        + 120
-    ).clip(0, 255)
-    out = image_lib.match_color_histogram(src, ref).reshape(-1, 3)
-    np.testing.assert_allclose(out.mean(0), ref.reshape(-1, 3).mean(0), atol=1.0)
-    np.testing.assert_allclose(
-        np.cov(out, rowvar=False),
-        np.cov(ref.reshape(-1, 3), rowvar=False),
-        rtol=0.05,
-        atol=3,
-    )
-
-
 def test_saved_files_get_umask_permissions(tmp_path):
     import os
 
@@ -274,16 +240,6 @@ def test_real_photos_load(shared_data):
         img = image_lib.load_image(path, max_size=64)
         assert img.dtype == np.float32 and max(img.shape[:2]) == 64
         assert img.shape[2] == 3 and img.min() >= 0 and img.max() <= 255
-
-
-def test_match_luminance_statistics(rng):
-    src = rng.uniform(0, 100, (16, 16)).astype("float32")
-    ref = rng.normal(150, 30, (8, 8)).astype("float32")
-    out = image_lib.match_luminance_statistics(src, ref)
-    assert out.mean() == pytest.approx(ref.mean(), abs=1e-3)
-    assert out.std() == pytest.approx(ref.std(), rel=1e-3)
-    # Order is kept: it is an increasing affine map.
-    assert np.array_equal(np.argsort(out, axis=None), np.argsort(src, axis=None))
 
 
 def test_resize_helpers():

@@ -10,7 +10,7 @@ import pathlib
 import keras
 import numpy as np
 
-from keras_style import defaults
+from keras_style import colors, defaults
 from keras_style import image as image_lib
 
 OPTIMIZERS = ("lbfgs", "lbfgs-b", "adam")
@@ -156,8 +156,4 @@ def initial_image(init, content, styles, gray, rng):
         if gray:
             return np.repeat(rng.uniform(0, 255, (height, width, 1)), 3, -1)
         return rng.uniform(0, 255, (height, width, 3)).astype(np.float32)
-    return gray_image(image_lib.luminance(image)) if gray else image
-
-
-def gray_image(luma):
-    return np.repeat(np.clip(luma, 0, 255)[..., None], 3, axis=-1).astype(np.float32)
+    return colors.gray_image(colors.luminance(image)) if gray else image

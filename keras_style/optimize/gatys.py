@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 from keras import ops
 
-from keras_style import defaults
+from keras_style import colors, defaults
 from keras_style import image as image_lib
 from keras_style.features import check_layers, check_vgg_weights, vgg_feature_extractor
 from keras_style.losses import PerceptualLoss
@@ -246,20 +246,18 @@ class GatysStyleTransfer:
 
         # Colour control happens once, at full resolution.
         if color_transfer == "histogram":
-            styles = [image_lib.match_color_histogram(s, content) for s in styles]
+            styles = [colors.match_color_histogram(s, content) for s in styles]
         opt_content = content
         if preserve_colors:
             # Luminance-only transfer (Gatys et al. 2017, section 5.1): optimize
             # a grey image against grey content and style whose luminance has the
             # content's mean and spread; the content's chroma is put back at the
             # end (in YIQ space).
-            content_y = image_lib.luminance(content)
-            opt_content = arguments.gray_image(content_y)
+            content_y = colors.luminance(content)
+            opt_content = colors.gray_image(content_y)
             styles = [
-                arguments.gray_image(
-                    image_lib.match_luminance_statistics(
-                        image_lib.luminance(s), content_y
-                    )
+                colors.gray_image(
+                    colors.match_luminance_statistics(colors.luminance(s), content_y)
                 )
                 for s in styles
             ]

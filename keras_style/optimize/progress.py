@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 from keras import ops
 
+from keras_style import colors
 from keras_style import image as image_lib
 from keras_style.progbar import Progbar
 
@@ -61,7 +62,7 @@ class Monitor:
             return image
         if self.content is None:
             self.content = image_lib.resize(self.content_full, *self.shape)
-        return image_lib.transfer_luminance(self.content, image)
+        return colors.transfer_luminance(self.content, image)
 
     def step(self, parts, get_image):
         """Records one iteration; returns False to stop."""
