@@ -198,13 +198,20 @@ class TransformNet(keras.Model):
             )
         # Two stride-2 stages: pad to a multiple of 4 so the output can be
         # cropped back to exactly the input size (odd sizes round-trip).
-        pad_h = (-height) % 4
-        pad_w = (-width) % 4
+        # `(4 - n % 4) % 4`, not `(-n) % 4`: tf2onnx turns a floor-mod of a
+        # negative symbolic size into a truncating one (wrong ONNX padding).
+        pad_h = (4 - height % 4) % 4
+        pad_w = (4 - width % 4) % 4
         padded = not (
             isinstance(pad_h, int) and isinstance(pad_w, int) and pad_h == pad_w == 0
         )
         if padded:
             x = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
+            if not isinstance(pad_h, int) or not isinstance(pad_w, int):
+                # Symbolic sizes (export with dynamic height and width):
+                # padding by computed widths forgets the channel count, and
+                # LiteRT's built-in convolutions need it.
+                x = ops.reshape(x, (-1, height + pad_h, width + pad_w, shape[3]))
         for conv, norm in self.down_layers:
             x = ops.relu(norm(conv(x)))
         for block in self.res_layers:
@@ -338,6 +345,66 @@ class TransformNet(keras.Model):
         self.compile(**config)
         if getattr(self, "optimizer", None) is not None and self.built:
             self.optimizer.build(self.trainable_variables)
+
+    # --- export -----------------------------------------------------------
+
+    def export(
+        self,
+        filepath,
+        format=None,
+        *,
+        precision="float32",
+        input_size=None,
+        metadata=None,
+        overwrite=False,
+    ):
+        """Exports the network to a SavedModel, ONNX or LiteRT file.
+
+        Overrides `keras.Model.export` with the formats a style network is
+        deployed in. The exported graph takes one input, `image`: RGB,
+        float32 in 0..255, NHWC, any batch, and any height and width of at
+        least 8 pixels (or exactly `input_size`); its output is the stylized
+        image, same shape and range. TensorFlow writes every format (Keras'
+        own exporters); under JAX or PyTorch the same weights are exported
+        by a TensorFlow subprocess. A JSON sidecar `filepath + ".json"`
+        describes the file (style, licence, contract, precision).
+
+        Args:
+            filepath: a `.onnx` or `.tflite` file, or a SavedModel directory.
+            format: `"saved_model"`, `"onnx"` or `"litert"`; guessed from the
+                suffix of `filepath` when `None`.
+            precision: `"float32"`; `"float16"` or `"int8"` weights for ONNX
+                and LiteRT (smaller files, small differences).
+            input_size: `None` (dynamic height and width) or
+                `(height, width)`.
+            metadata: preset metadata for the sidecar (style name, licence,
+                attribution); `from_preset` networks should pass theirs.
+            overwrite: replace an existing file (refused otherwise).
+
+        Returns:
+            The exported path as a `pathlib.Path`.
+
+        Example:
+
+        >>> net = TransformNet.from_preset("wave")
+        >>> net.export("wave.onnx", format="onnx")
+        PosixPath('wave.onnx')
+        >>> keras_style.export.load_exported("wave.onnx")(photo[None]).shape
+        (1, 300, 451, 3)
+
+        The runtimes are an optional extra: `pip install "keras-style[export]"`.
+        """
+        from keras_style.export import export_network  # above the model
+
+        return export_network(
+            self,
+            filepath,
+            format,
+            precision=precision,
+            input_size=input_size,
+            metadata=metadata,
+            overwrite=overwrite,
+        )
 
     # --- presets ----------------------------------------------------------
 

@@ -1,0 +1,30 @@
+"""Writes an export under the TensorFlow backend, for the other backends.
+
+`python -m keras_style.export.worker PRESET_DIR OUT FORMAT PRECISION [H W]`,
+started by `keras_style.export.exporter` with `KERAS_BACKEND=tensorflow`:
+loads the preset (our own loader, Keras safe mode) and runs
+`formats.write`. Only the exported file is written; the parent process
+writes the sidecar and moves everything into place.
+"""
+
+import sys
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    preset_dir, out, format, precision, *size = argv
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise SystemExit("keras_style.export.worker needs KERAS_BACKEND=tensorflow")
+    from keras_style.export.formats import write
+    from keras_style.transform_net import TransformNet
+
+    net = TransformNet.from_preset_dir(preset_dir)
+    input_size = tuple(int(n) for n in size) if size else None
+    write(net, out, format, precision, input_size)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
