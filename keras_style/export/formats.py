@@ -68,9 +68,10 @@ def check_input_size(input_size):
         return None
     try:
         height, width = (int(n) for n in input_size)
-        valid = all(
-            not isinstance(n, bool) and int(n) == n for n in input_size
-        ) and min(height, width) >= MIN_SIZE
+        valid = (
+            all(not isinstance(n, bool) and int(n) == n for n in input_size)
+            and min(height, width) >= MIN_SIZE
+        )
     except (TypeError, ValueError):
         valid = False
     if not valid:
@@ -115,7 +116,9 @@ def write(net, path, format, precision="float32", input_size=None):
         net.build()
     height, width = input_size if input_size is not None else (None, None)
     spec = [
-        keras.InputSpec(shape=(None, height, width, 3), dtype="float32", name=INPUT_NAME)
+        keras.InputSpec(
+            shape=(None, height, width, 3), dtype="float32", name=INPUT_NAME
+        )
     ]
     export = keras.Model.export  # TransformNet.export has another signature
     path = str(path)

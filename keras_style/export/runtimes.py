@@ -5,6 +5,7 @@ images in 0..255 in, the stylized batch (same shape) out, as NumPy arrays.
 Used by the parity tests, by `Stylizer(runtime=...)` and by benchmarks.
 """
 
+import contextlib
 import pathlib
 
 import numpy as np
@@ -118,10 +119,9 @@ class SavedModel(_Exported):
         import tensorflow as tf
 
         if threads:
-            try:
+            # Once TensorFlow has started it keeps its setting.
+            with contextlib.suppress(RuntimeError):
                 tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-            except RuntimeError:
-                pass  # TensorFlow already started: keeps its setting
         self.loaded = tf.saved_model.load(str(path))
         self.function = self.loaded.serve
 
