@@ -12,6 +12,8 @@ import hashlib
 import json
 import pathlib
 
+from keras_style.model_card import model_card as write_card
+
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
@@ -294,13 +296,12 @@ def save_preset(model, preset_dir, *, metadata=None, model_card=None, overwrite=
             **(metadata or {}),
         }
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2))
-        card = model_card or (
-            f"# {preset_dir.name}\n\nA keras-style `TransformNet` preset.\n\n"
-            "```python\nimport keras_style\n"
-            f"keras_style.zoo.load({str(preset_dir)!r}).stylize('photo.jpg')"
-            ".save('out.png')\n```\n"
-        )
-        (tmp / MODEL_CARD_FILE).write_text(card)
+        if model_card is None:
+            model_card = write_card(
+                preset_dir,
+                description=f"A keras-style `{type(model).__name__}` preset.",
+            )
+        (tmp / MODEL_CARD_FILE).write_text(model_card)
         write_checksums(tmp)
         publish_directory(tmp, preset_dir)
     except BaseException:

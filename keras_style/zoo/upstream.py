@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 
 from keras_style.files import publish_directory
+from keras_style.model_card import model_card as write_card
 from keras_style.preset_utils import WEIGHTS_FILE, sha256_file, write_checksums
 from keras_style.version import __version__
 from keras_style.zoo.cache import built_dir
@@ -125,10 +126,10 @@ def model_card(name, *, owner=None, compact=False):
             `build_preset`).
 
     Returns:
-        Markdown text with Hub YAML front matter.
+        Markdown text with Hub YAML front matter
+        (`keras_style.model_card.model_card`, from the registry's facts).
     """
     e = get_style(name)
-    repo_id = f"{owner or hub_owner()}/{e.repo}"
     storage = (
         f"\n\nWeights with {COMPACT_MIN_SIZE:,} values or more are stored as float16 "
         "(loaded as float32) to halve the file; outputs stay within 0.5 levels "
@@ -136,54 +137,36 @@ def model_card(name, *, owner=None, compact=False):
         if compact
         else ""
     )
-    return f"""---
-library_name: keras
-license: other
-license_name: fast-style-transfer-research-only
-license_link: {e.source.homepage}#license
-tags:
-- keras
-- keras-style
-- style-transfer
-- image-to-image
-pipeline_tag: image-to-image
----
-
-# {e.name}: *{e.title}* ({e.artist}, {e.year})
-
+    return write_card(
+        e.name,
+        title=f"{e.name}: *{e.title}* ({e.artist}, {e.year})",
+        also=f"hf://{owner or hub_owner()}/{e.repo}",
+        description=f"""\
 A fast style-transfer network that repaints any photo in the manner of
 {e.artist}'s {e.medium} *{e.title}* ({e.year}) in one forward pass. It is
 Logan Engstrom's pretrained `{e.source.folder}` network from
 [fast-style-transfer]({e.source.homepage}) (TensorFlow, 2016: the Johnson et
 al. 2016 architecture with instance normalisation, trained with VGG19
 perceptual losses on MS-COCO), converted to a Keras 3 `TransformNet` of
-[keras-style]({PROJECT_URL}) that runs on TensorFlow, JAX and PyTorch.
-
-![{e.name} applied to the NASA astronaut photo]({PROJECT_URL}/raw/main/docs/images/{e.name}.jpg)
-
-## Usage
-
-```python
-import keras_style
-
-stylizer = keras_style.zoo.load("{e.name}")  # or "hf://{repo_id}"
-stylizer.stylize("photo.jpg").save("{e.name}.jpg")
-```
-
-or `keras-style stylize photo.jpg --style {e.name} -o {e.name}.jpg`.
-
-## Licence
-
-**Research / non-commercial use only.** {e.licence}
-
-Attribution: {e.attribution}
-
+[keras-style]({PROJECT_URL}) that runs on TensorFlow, JAX and PyTorch.""",
+        image=(
+            f"{e.name} applied to the NASA astronaut photo",
+            f"{PROJECT_URL}/raw/main/docs/images/{e.name}.jpg",
+        ),
+        licence=f"**Research / non-commercial use only.** {e.licence}",
+        attribution=e.attribution,
+        hub_licence={
+            "license": "other",
+            "license_name": "fast-style-transfer-research-only",
+            "license_link": f"{e.source.homepage}#license",
+        },
+        notes=f"""\
 Converted with `keras_style.convert.convert_lengstrom` (outputs match the
 upstream TensorFlow network to < 0.5 on the 0..255 scale) from the ml5 files
 at `{e.source.base_url}/{e.source.folder}/`; every file's
 sha256 is pinned in `keras_style/zoo/registry.py`. Built by `zoo/build_presets.py` of
-[keras-style]({PROJECT_URL}).{storage}
-"""
+[keras-style]({PROJECT_URL}).{storage}""",
+    )
 
 
 def build_preset(
