@@ -1,9 +1,10 @@
 """The `keras-style` command line.
 
 Each sub-command family lives in its own module of this package: `optimize`,
-`train`, `stylize`, `zoo` (list, download) and `convert` (lengstrom). Each
-has `add_parser(subparsers)`, which registers its arguments and sets `func`
-to the handler that runs it; `arguments` holds the shared argparse helpers.
+`train`, `stylize`, `zoo` (list, download), `convert` (lengstrom) and
+`export` (SavedModel, ONNX, LiteRT). Each has `add_parser(subparsers)`, which
+registers its arguments and sets `func` to the handler that runs it;
+`arguments` holds the shared argparse helpers.
 Heavy imports (Keras, the models) happen inside the handlers so `--help`
 stays fast. This module builds the parser and runs `main`, which also keeps
 the backend framework's C++ log lines out of the output unless asked for.
@@ -17,6 +18,7 @@ import sys
 import tempfile
 
 from keras_style.cli import convert as convert_command
+from keras_style.cli import export as export_command
 from keras_style.cli import optimize as optimize_command
 from keras_style.cli import stylize as stylize_command
 from keras_style.cli import train as train_command
@@ -39,6 +41,7 @@ def build_parser():
     stylize_command.add_parser(subparsers)
     zoo_command.add_parser(subparsers)
     convert_command.add_parser(subparsers)
+    export_command.add_parser(subparsers)
     return parser
 
 

@@ -8,6 +8,7 @@ exports ONNX through jax2onnx; PyTorch exports fixed shapes only), so
 """
 
 import pathlib
+import warnings
 
 FORMATS = ("saved_model", "onnx", "litert")
 PRECISIONS = ("float32", "float16", "int8")
@@ -126,7 +127,10 @@ def write(net, path, format, precision="float32", input_size=None):
         export(net, path, format="tf_saved_model", input_signature=spec, verbose=False)
     elif format == "onnx":
         _quiet_tf2onnx()
-        export(net, path, format="onnx", input_signature=spec, verbose=False)
+        with warnings.catch_warnings():
+            # Keras' tf2onnx patch probes `np.object` (a NumPy FutureWarning).
+            warnings.simplefilter("ignore", FutureWarning)
+            export(net, path, format="onnx", input_signature=spec, verbose=False)
         precisions.convert_onnx(path, precision)
     else:
         export(

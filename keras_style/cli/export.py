@@ -1,0 +1,114 @@
+"""`keras-style export`: a style network to a SavedModel, ONNX or LiteRT file.
+
+`add_parser` registers the sub-command; `run` fetches the style (zoo name,
+Hub handle or preset folder), loads its network and calls
+`keras_style.export.export_network`, which writes the file and its JSON
+sidecar (`OUT.json`) and refuses to replace an existing output unless
+`--overwrite`.
+"""
+
+import argparse
+
+from keras_style.cli.arguments import add_output_options
+
+_FORMATS = ("saved_model", "onnx", "litert")
+_PRECISIONS = ("float32", "float16", "int8")
+
+
+def _input_size(text):
+    """argparse type: 'HxW' -> (H, W)."""
+    parts = text.lower().split("x")
+    try:
+        height, width = (int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected HEIGHTxWIDTH, e.g. 512x512, got {text!r}"
+        ) from None
+    return height, width
+
+
+def run(args):
+    import json
+    import pathlib
+
+    from keras_style import zoo
+    from keras_style.export import export_network, sidecar_path
+    from keras_style.preset_utils import METADATA_FILE
+    from keras_style.transform_net import TransformNet
+
+    preset_dir = zoo.download(
+        args.style, revision=args.revision, cache_dir=args.cache_dir
+    )
+    net = TransformNet.from_preset_dir(preset_dir)
+    meta_path = pathlib.Path(preset_dir) / METADATA_FILE
+    metadata = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    path = export_network(
+        net,
+        args.output,
+        args.format,
+        precision=args.precision,
+        input_size=args.input_size,
+        metadata=metadata if isinstance(metadata, dict) else {},
+        source=args.style,
+        overwrite=args.overwrite,
+    )
+    if not args.quiet:
+        if path.is_dir():
+            size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        else:
+            size = path.stat().st_size
+        print(
+            f"{args.style} -> {path} ({size / 1e6:.1f} MB, {args.precision}); "
+            f"metadata in {sidecar_path(path)}"
+        )
+    return 0
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "export",
+        help="export a style network to SavedModel, ONNX or LiteRT",
+        description=(
+            "Export a style network for inference without Keras. The file "
+            "takes RGB float32 images in 0..255, NHWC, and returns the "
+            "stylized images with the same shape. A JSON sidecar OUT.json "
+            "describes it (style, licence, contract). Needs "
+            'pip install "keras-style[export]" for ONNX and to run the files.'
+        ),
+    )
+    p.add_argument(
+        "style",
+        metavar="STYLE",
+        help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a preset dir",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="a .onnx or .tflite file, or a SavedModel directory",
+    )
+    p.add_argument(
+        "--format",
+        choices=_FORMATS,
+        help="default: from the suffix of -o (.onnx, .tflite, else saved_model)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=_PRECISIONS,
+        default="float32",
+        help="weights' precision; float16 and int8 for onnx and litert "
+        "(default float32)",
+    )
+    p.add_argument(
+        "--input-size",
+        type=_input_size,
+        metavar="HxW",
+        help="fix the input size (default: any height and width)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing output"
+    )
+    p.add_argument("--revision", help="Hub revision for hf:// styles")
+    p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
+    add_output_options(p)
+    p.set_defaults(func=run)
