@@ -10,6 +10,7 @@ import pytest
 from keras import ops
 from PIL import Image
 
+from keras_style import colors
 from keras_style import image as image_lib
 from keras_style.optimize import (
     GatysStyleTransfer,
@@ -168,6 +169,26 @@ def test_hand_written_vgg_forward_matches_keras_model(pooling, border, monkeypat
     np.testing.assert_allclose(
         grad, expected, rtol=0, atol=1e-3 * np.abs(expected).max()
     )
+
+
+@pytest.mark.parametrize("network", ["vgg16", "vgg19"])
+def test_tap_strides_match_the_feature_maps(network):
+    """The reflection border crops each tap by `border // stride` cells, so the
+    strides read from the VGG description must be the maps' real ones."""
+    from keras_style.features import vgg_feature_extractor, vgg_layer_names
+    from keras_style.optimize.vgg_forward import tap_strides
+
+    taps = vgg_layer_names(network)
+    model = vgg_feature_extractor(taps, network=network, weights=None)
+    features = model(np.zeros((1, 32, 48, 3), "float32"))
+    strides = tap_strides(model)
+    assert sorted(strides) == sorted(taps)
+    for tap in taps:
+        assert tuple(features[tap].shape[1:3]) == (
+            32 // strides[tap],
+            48 // strides[tap],
+        )
+    assert strides["relu1_1"] == 1 and strides["relu5_1"] == 16
 
 
 def test_vgg_chain_rejects_other_models():
@@ -372,7 +393,7 @@ def test_preserve_colors_keeps_content_chroma(gatys):
     kept = _run(gatys, preserve_colors=True, **kw).image
     free = _run(gatys, preserve_colors=False, **kw).image
     yiq_content, yiq_kept, yiq_free = (
-        image_lib.rgb_to_yiq(x) for x in (content, kept, free)
+        colors.rgb_to_yiq(x) for x in (content, kept, free)
     )
     chroma = np.abs(yiq_kept[..., 1:] - yiq_content[..., 1:]).mean()
     luma = np.abs(yiq_kept[..., 0] - yiq_content[..., 0]).mean()

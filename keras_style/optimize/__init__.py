@@ -4,17 +4,19 @@
   points (multi-scale, colour control, style blending).
 - `gradients.py`: the loss and its gradient with respect to the image,
   compiled once per backend.
-- `vgg_forward.py`: hand-written VGG passes per backend, faster than the
-  Keras model for this step; `winograd.py`: the 3x3 convolution they use for
-  512-channel layers on TensorFlow.
+- `vgg_forward.py`: hand-written VGG passes per backend, built from the VGG
+  description (`features.vgg_sequence`); `winograd.py`: the 3x3 convolution
+  they use for 512-channel layers on CPU (TensorFlow and JAX).
+- `schedule.py`: the coarse-to-fine sizes and iterations per scale, size
+  checks and per-scale images; `initialization.py`: colour control and the
+  starting image.
 - `minimizers.py`: L-BFGS, SciPy's L-BFGS-B and Keras optimizers on pixels.
-- `progress.py`: progress bar, loss history, snapshots and the user callback.
+- `progress.py`: progress bar, loss history, snapshots, the user callback
+  and the `StylizeResult`.
 - `arguments.py`: argument checks with clear errors.
 """
 
 from keras_style.optimize.arguments import COLOR_TRANSFERS as COLOR_TRANSFERS
-from keras_style.optimize.arguments import DEFAULT_SIZE as DEFAULT_SIZE
-from keras_style.optimize.arguments import INITS as INITS
 from keras_style.optimize.arguments import OPTIMIZERS as OPTIMIZERS
 from keras_style.optimize.gatys import (
     DEFAULT_CONTENT_LAYERS as DEFAULT_CONTENT_LAYERS,
@@ -26,5 +28,7 @@ from keras_style.optimize.gatys import stylize_optimize as stylize_optimize
 from keras_style.optimize.gradients import (
     compile_value_and_grad as compile_value_and_grad,
 )
+from keras_style.optimize.initialization import INITS as INITS
 from keras_style.optimize.minimizers import LBFGS_HISTORY as LBFGS_HISTORY
 from keras_style.optimize.minimizers import lbfgs_minimize as lbfgs_minimize
+from keras_style.optimize.schedule import DEFAULT_SIZE as DEFAULT_SIZE

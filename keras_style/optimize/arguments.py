@@ -4,19 +4,13 @@ Each raises a clear error naming the argument and the value received.
 """
 
 import math
-import os
-import pathlib
 
 import keras
-import numpy as np
 
-from keras_style import colors, defaults
 from keras_style import image as image_lib
 
 OPTIMIZERS = ("lbfgs", "lbfgs-b", "adam")
-INITS = ("content", "noise", "style")
 COLOR_TRANSFERS = ("none", "histogram")
-DEFAULT_SIZE = defaults.GATYS_SIZE
 
 
 def load_styles(style):
@@ -52,47 +46,6 @@ def check_blend_weights(weights, count):
     return [v / sum(values) for v in values]
 
 
-def resolve_stages(size, scales):
-    if scales is None:
-        return [
-            DEFAULT_SIZE if size is None else image_lib.check_positive_int(size, "size")
-        ]
-    if isinstance(scales, (int, np.integer)) and not isinstance(scales, bool):
-        scales = [scales]
-    try:
-        scales = list(scales)
-    except TypeError:
-        raise TypeError(
-            f"`scales` must be a sequence of sizes. Received: scales={scales!r}"
-        ) from None
-    if not scales:
-        raise ValueError(
-            f"`scales` must hold at least one size. Received: scales={scales}"
-        )
-    for s in scales:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0:
-            raise ValueError(
-                f"`scales` must be positive integers. Received: scales={scales}"
-            )
-    if size is not None and image_lib.check_positive_int(size, "size") != scales[-1]:
-        raise ValueError(
-            "`size` must equal the last of `scales` (the output size) or be left "
-            f"unset. Received: size={size}, scales={scales}"
-        )
-    return [int(s) for s in scales]
-
-
-def resolve_iterations(iterations, count):
-    if isinstance(iterations, (list, tuple)):
-        if len(iterations) != count:
-            raise ValueError(
-                f"`iterations` needs one count per scale ({count}). "
-                f"Received: iterations={list(iterations)}"
-            )
-        return [image_lib.check_positive_int(i, "iterations") for i in iterations]
-    return [image_lib.check_positive_int(iterations, "iterations")] * count
-
-
 def check_optimizer(optimizer):
     if isinstance(optimizer, keras.optimizers.Optimizer):
         return optimizer
@@ -121,39 +74,19 @@ def check_positive_float(value, name):
     return number
 
 
-def check_color_transfer(value):
+def check_color_transfer(value, preserve_colors=False):
     if value is None or (isinstance(value, str) and value.lower() == "none"):
         return None
     if isinstance(value, str) and value.lower() == "histogram":
+        if preserve_colors:
+            raise ValueError(
+                "`preserve_colors=True` (luminance-only transfer) and "
+                "`color_transfer='histogram'` are alternative ways to keep the "
+                "content's colours; pick one. Received: preserve_colors=True, "
+                "color_transfer='histogram'"
+            )
         return "histogram"
     raise ValueError(
         f"`color_transfer` must be None, 'none' or 'histogram'. "
         f"Received: color_transfer={value!r}"
     )
-
-
-def resolve_init(init):
-    """A mode name from INITS, or the loaded initial image."""
-    if isinstance(init, str) and init.lower() in INITS:
-        return init.lower()
-    if isinstance(init, (str, os.PathLike)) and not pathlib.Path(init).exists():
-        raise ValueError(
-            f"`init` must be one of {list(INITS)}, an image or the path of one. "
-            f"Received: init={str(init)!r}"
-        )
-    return image_lib.load_image(init, name="init")
-
-
-def initial_image(init, content, styles, gray, rng):
-    height, width = content.shape[:2]
-    if isinstance(init, np.ndarray):
-        image = image_lib.resize(init, height, width)
-    elif init == "content":
-        return content
-    elif init == "style":
-        image = image_lib.resize(styles[0], height, width)
-    else:  # white noise, as in the paper
-        if gray:
-            return np.repeat(rng.uniform(0, 255, (height, width, 1)), 3, -1)
-        return rng.uniform(0, 255, (height, width, 3)).astype(np.float32)
-    return colors.gray_image(colors.luminance(image)) if gray else image

@@ -6,51 +6,25 @@ one or more style images (`relu1_1` ... `relu5_1`). Slow, but works for any
 style without training.
 """
 
-import dataclasses
-
 import numpy as np
 from keras import ops
 
-from keras_style import colors, defaults
+from keras_style import defaults
 from keras_style import image as image_lib
+from keras_style.checks import check_positive_int
 from keras_style.features import check_layers, check_vgg_weights, vgg_feature_extractor
 from keras_style.losses import PerceptualLoss
-from keras_style.optimize import arguments
+from keras_style.optimize import arguments, initialization, schedule
 from keras_style.optimize.gradients import compile_step
-from keras_style.optimize.minimizers import (
-    minimize_first_order,
-    minimize_lbfgs,
-    minimize_scipy_lbfgsb,
-)
+from keras_style.optimize.minimizers import minimize
 from keras_style.optimize.progress import Monitor
+from keras_style.optimize.progress import StylizeResult as StylizeResult
+from keras_style.optimize.vgg_forward import tap_strides
 
 DEFAULT_CONTENT_LAYERS = defaults.GATYS_CONTENT_LAYERS
 DEFAULT_STYLE_LAYERS = defaults.GATYS_STYLE_LAYERS
 DEFAULT_BORDER = defaults.GATYS_BORDER
 MAX_PIXELS = defaults.GATYS_MAX_PIXELS
-
-
-@dataclasses.dataclass
-class StylizeResult:
-    """What `stylize_optimize` / `GatysStyleTransfer.run` return.
-
-    Attributes:
-        image: the stylized image, float32 numpy array `(H, W, 3)` in 0..255.
-        history: one dict per iteration (all scales, in order) with the
-            weighted loss terms `"total"`, `"content"`, `"style"` and `"tv"`
-            (`total == content + style + tv`), measured at the image the
-            iteration started from (Adam) or ended at (L-BFGS).
-        evaluations: cumulative count of loss-and-gradient evaluations after
-            each iteration (L-BFGS line searches may take more than one).
-        stopped_early: `True` when the `callback` returned `False`.
-        message: why the last optimization stage stopped.
-    """
-
-    image: np.ndarray
-    history: list
-    evaluations: list
-    stopped_early: bool = False
-    message: str = ""
 
 
 class GatysStyleTransfer:
@@ -70,13 +44,10 @@ class GatysStyleTransfer:
     difference; Gram matrices divided by `C*H*W`), the same as
     jcjohnson/neural-style, whose default weights (content 5, style 100) are
     used here. Its total-variation weight 1e-3 applies to a sum over pixels,
-    ~100 on this per-pixel mean at 256 px; the default here is 300: with the
-    real VGG19 weights (128 px, 100 L-BFGS steps, stata + wave and amber + the
-    scream) it halved the coloured single-pixel speckles (pixels > 60 from
-    their 3x3 median: 0.82% -> 0.35%, 0.07% -> 0.03%) while the Gram matrices
-    moved as far toward the style (within 0.015 of the distance closed) and
-    relu4_2 kept its correlation with the photo (0.69, 0.63). See
-    benchmarks/README.md, "Gatys quality with real VGG19 weights".
+    ~100 on this per-pixel mean at 256 px; the default here is 300, which
+    halved the coloured single-pixel speckles of 100 with the real VGG19
+    weights at no measurable cost in style or content (benchmarks/README.md,
+    "Gatys quality with real VGG19 weights").
 
     Args:
         content_layers: VGG taps compared with the content photo.
@@ -134,10 +105,6 @@ class GatysStyleTransfer:
         self.border = int(border)
         self.content_layers = check_layers(content_layers, network, "content_layers")
         self.style_layers = check_layers(style_layers, network, "style_layers")
-        if pooling not in ("max", "avg"):
-            raise ValueError(
-                f"`pooling` must be 'max' or 'avg'. Received: pooling={pooling!r}"
-            )
         self.loss = PerceptualLoss(
             content_layers=self.content_layers,
             style_layers=self.style_layers,
@@ -217,138 +184,66 @@ class GatysStyleTransfer:
         content = image_lib.load_image(content, name="content")
         styles = arguments.load_styles(style)
         blend = arguments.check_blend_weights(style_blend_weights, len(styles))
-        stages = arguments.resolve_stages(size, scales)
-        stage_iterations = arguments.resolve_iterations(iterations, len(stages))
+        stages = schedule.resolve_stages(size, scales)
+        stage_iterations = schedule.resolve_iterations(iterations, len(stages))
         optimizer = arguments.check_optimizer(optimizer)
         learning_rate = arguments.check_positive_float(learning_rate, "learning_rate")
         style_scale = arguments.check_positive_float(style_scale, "style_scale")
-        color_transfer = arguments.check_color_transfer(color_transfer)
-        if preserve_colors and color_transfer == "histogram":
-            raise ValueError(
-                "`preserve_colors=True` (luminance-only transfer) and "
-                "`color_transfer='histogram'` are alternative ways to keep the "
-                "content's colours; pick one. Received: preserve_colors=True, "
-                "color_transfer='histogram'"
-            )
-        if save_every is not None:
-            save_every = image_lib.check_positive_int(save_every, "save_every")
-            if save_path is None:
-                raise ValueError(
-                    "`save_every` needs `save_path` to know where to write. "
-                    f"Received: save_every={save_every}, save_path=None"
-                )
-        if callback is not None and not callable(callback):
-            raise TypeError(
-                f"`callback` must be callable. Received: callback={callback!r}"
-            )
-        rng = np.random.default_rng(seed)
-        init_image = arguments.resolve_init(init)
-
-        # Colour control happens once, at full resolution.
-        if color_transfer == "histogram":
-            styles = [colors.match_color_histogram(s, content) for s in styles]
-        opt_content = content
-        if preserve_colors:
-            # Luminance-only transfer (Gatys et al. 2017, section 5.1): optimize
-            # a grey image against grey content and style whose luminance has the
-            # content's mean and spread; the content's chroma is put back at the
-            # end (in YIQ space).
-            content_y = colors.luminance(content)
-            opt_content = colors.gray_image(content_y)
-            styles = [
-                colors.gray_image(
-                    colors.match_luminance_statistics(colors.luminance(s), content_y)
-                )
-                for s in styles
-            ]
-
-        max_pixels = image_lib.check_positive_int(max_pixels, "max_pixels")
-        self._check_sizes(
-            content, styles, stages, style_scale, size, scales, max_pixels
-        )
+        color_transfer = arguments.check_color_transfer(color_transfer, preserve_colors)
         monitor = Monitor(
             self.loss, verbose, save_every, save_path, callback, preserve_colors
         )
+        rng = np.random.default_rng(seed)
+        init_image = initialization.resolve_init(init)
+        opt_content, styles = initialization.control_colors(
+            content,
+            styles,
+            preserve_colors=preserve_colors,
+            color_transfer=color_transfer,
+        )
+        strides = tap_strides(self.extractor)
+        deepest = max(self.loss.layers, key=strides.get)
+        schedule.check_sizes(
+            content,
+            styles,
+            stages,
+            style_scale=style_scale,
+            max_pixels=check_positive_int(max_pixels, "max_pixels"),
+            deepest=(deepest, strides[deepest]),
+            received=f"size={size}" if scales is None else f"scales={list(scales)}",
+        )
         current = None
         for index, (side, steps) in enumerate(zip(stages, stage_iterations)):
-            height, width = image_lib.scaled_size(*content.shape[:2], side)
-            stage_content = image_lib.resize(opt_content, height, width)
-            style_side = max(1, round(side * style_scale))
-            stage_styles = [
-                image_lib.resize_longest_side(s, style_side, name="style_scale")
-                for s in styles
-            ]
+            stage_content, stage_styles = schedule.stage_images(
+                opt_content, styles, side, style_scale
+            )
             if current is None:
-                x0 = arguments.initial_image(
+                x0 = initialization.initial_image(
                     init_image, stage_content, stage_styles, preserve_colors, rng
                 )
             else:  # coarse-to-fine: start from the upsampled previous result
-                x0 = image_lib.resize(current, height, width)
-            x0 = np.clip(np.asarray(x0, np.float32), 0, 255)[None]
+                x0 = np.clip(
+                    image_lib.resize(current, *stage_content.shape[:2]), 0, 255
+                )
+                x0 = x0[None]
             targets = self._targets(stage_content, stage_styles, blend)
             monitor.start_stage(
-                index, len(stages), (height, width), steps, optimizer, content
+                index, len(stages), stage_content.shape[:2], steps, optimizer, content
             )
-            if optimizer == "lbfgs":
-                current = minimize_lbfgs(
-                    self._value_and_grad, x0, targets, steps, monitor
-                )
-            elif optimizer == "lbfgs-b":
-                current = minimize_scipy_lbfgsb(
-                    self._value_and_grad, x0, targets, steps, monitor
-                )
-            else:
-                current = minimize_first_order(
-                    self._value_and_grad,
-                    x0,
-                    targets,
-                    steps,
-                    optimizer,
-                    learning_rate,
-                    monitor,
-                )
+            current = minimize(
+                optimizer,
+                self._value_and_grad,
+                x0,
+                targets,
+                steps,
+                learning_rate,
+                monitor,
+            )
             if monitor.stopped:
                 break
-        return StylizeResult(
-            image=monitor.display(current),
-            history=monitor.history,
-            evaluations=monitor.evaluations,
-            stopped_early=monitor.stopped,
-            message=monitor.message,
-        )
+        return monitor.result(current)
 
     # --- pieces of `run` ----------------------------------------------------
-
-    def _check_sizes(
-        self, content, styles, stages, style_scale, size, scales, max_pixels
-    ):
-        """Clear errors, before any allocation, for images too small to reach
-        the deepest VGG tap or too large for `max_pixels`."""
-        tap = max(self.loss.layers, key=lambda name: int(name[len("relu")]))
-        minimum = 2 ** (int(tap[len("relu")]) - 1)  # a 2x2 pooling per block
-        for side in stages:
-            shape = image_lib.scaled_size(*content.shape[:2], side)
-            arg = f"size={size}" if scales is None else f"scales={list(scales)}"
-            _check_pixels(shape, max_pixels, "The output", arg)
-            if min(shape) < minimum:
-                arg = f"size={size}" if scales is None else f"scales={list(scales)}"
-                raise ValueError(
-                    f"The output is too small for VGG layer {tap}, which needs at "
-                    f"least {minimum} px per side; a {side} px output of this "
-                    f"content is {shape[1]}x{shape[0]}. Received: {arg}"
-                )
-            for style in styles:
-                side_s = max(1, round(side * style_scale))
-                shape = image_lib.scaled_size(*style.shape[:2], side_s)
-                _check_pixels(
-                    shape, max_pixels, "A style image", f"style_scale={style_scale}"
-                )
-                if min(shape) < minimum:
-                    raise ValueError(
-                        f"A style image is too small for VGG layer {tap} ({minimum} "
-                        f"px per side needed, got {shape[1]}x{shape[0]} at output "
-                        f"size {side}). Received: style_scale={style_scale}"
-                    )
 
     def _targets(self, content, styles, blend):
         """Content features and blended style Grams, computed once per scale."""
@@ -365,16 +260,6 @@ class GatysStyleTransfer:
             else:
                 grams = {k: grams[k] + v * weight for k, v in g.items()}
         return content_targets, {k: ops.stop_gradient(v) for k, v in grams.items()}
-
-
-def _check_pixels(shape, max_pixels, what, received):
-    pixels = shape[0] * shape[1]
-    if pixels > max_pixels:
-        raise ValueError(
-            f"{what} would be {shape[1]}x{shape[0]} = {pixels:,} pixels, over the "
-            f"limit of {max_pixels:,} (VGG19 needs ~3 kB per pixel); lower it, or "
-            f"raise `max_pixels` (--max-pixels). Received: {received}"
-        )
 
 
 def stylize_optimize(

@@ -59,9 +59,9 @@ def compile_step(model, loss, use_tv=True, border=0):
     the pass prepares, as large as the model's own, are made once.
 
     With `border > 0` the image is reflection-padded by `border` pixels
-    before the VGG pass and each tap of block `b` is cropped by `border //
-    2**(b - 1)` cells per side, back to the unpadded image's grid (exactly,
-    where that divides). VGG's zero padding then falls on mirrored pixels, not
+    before the VGG pass and each tap is cropped by `border // stride` cells
+    per side (`vgg_forward.tap_strides`), back to the unpadded image's grid
+    (exactly, where that divides). VGG's zero padding then falls on mirrored pixels, not
     on the image's outer rows, which otherwise get gradients unlike the
     interior's and end up as a coloured fringe 1-2 px wide.
 
@@ -82,12 +82,12 @@ def compile_step(model, loss, use_tv=True, border=0):
     backend = keras.backend.backend()
     if backend == "jax":
         forward, weights = _jax_forward(model)
-        forward = _reflect_padded(forward, border)
+        forward = _reflect_padded(forward, border, model)
         step = _jax_value_and_grad(forward, weights, loss_fn)
         return (lambda image: forward(image, weights)), step
     if backend == "tensorflow":
         features = vgg_forward.tensorflow_vgg_forward(model) or _keras_forward(model)
-        features = _reflect_padded(features, border)
+        features = _reflect_padded(features, border, model)
         # The border needs static image sizes (see `_reflect_padded`): one
         # trace per size rather than one relaxed to unknown sizes.
         return features, _tensorflow_value_and_grad(
@@ -95,7 +95,7 @@ def compile_step(model, loss, use_tv=True, border=0):
         )
     if backend == "torch":
         features = vgg_forward.torch_vgg_forward(model) or _keras_forward(model)
-        features = _reflect_padded(features, border)
+        features = _reflect_padded(features, border, model)
         return features, _torch_value_and_grad(features, loss_fn)
     raise NotImplementedError(
         f"Gatys optimization needs the TensorFlow, JAX or PyTorch backend. "
@@ -103,10 +103,11 @@ def compile_step(model, loss, use_tv=True, border=0):
     )
 
 
-def _reflect_padded(forward, border):
+def _reflect_padded(forward, border, model):
     """`forward` on the image reflection-padded by `border` px, taps cropped back."""
     if not border:
         return forward
+    strides = vgg_forward.tap_strides(model)
 
     def padded_forward(image, *args):
         # Reflection needs `border` < side: smaller images get a thinner
@@ -122,8 +123,7 @@ def _reflect_padded(forward, border):
         features = forward(x, *args)
         cropped = {}
         for tap, value in features.items():
-            # `relu{block}_{conv}`: block b is downsampled 2**(b - 1) times.
-            c = pad // 2 ** (int(tap[len("relu")]) - 1)
+            c = pad // strides[tap]
             cropped[tap] = value[:, c:-c, c:-c, :] if c else value
         return cropped
 

@@ -18,6 +18,33 @@ from keras import ops
 LBFGS_HISTORY = 20
 
 
+def minimize(
+    optimizer, value_and_grad, x0, targets, iterations, learning_rate, monitor
+):
+    """Runs the solver `optimizer` names (or the Keras optimizer it is) on `x0`.
+
+    Args:
+        optimizer: `"lbfgs"`, `"lbfgs-b"`, `"adam"` or a
+            `keras.optimizers.Optimizer`, as `arguments.check_optimizer` returns.
+        value_and_grad: the compiled step of `gradients.compile_step`.
+        x0: the starting image, float32 `(1, H, W, 3)` in 0..255.
+        targets: `(content_targets, style_grams)`.
+        iterations: the iteration budget.
+        learning_rate: the step size of `"adam"`.
+        monitor: the `progress.Monitor` every iteration is reported to.
+
+    Returns:
+        The final image, `(H, W, 3)`.
+    """
+    if optimizer == "lbfgs":
+        return minimize_lbfgs(value_and_grad, x0, targets, iterations, monitor)
+    if optimizer == "lbfgs-b":
+        return minimize_scipy_lbfgsb(value_and_grad, x0, targets, iterations, monitor)
+    return minimize_first_order(
+        value_and_grad, x0, targets, iterations, optimizer, learning_rate, monitor
+    )
+
+
 def minimize_lbfgs(value_and_grad, x0, targets, iterations, monitor):
     """`lbfgs_minimize` on the flattened pixels, bounded to 0..255."""
     shape = x0.shape

@@ -1,5 +1,7 @@
-"""Per-iteration bookkeeping: progress bar, loss history, snapshots, callback."""
+"""Per-iteration bookkeeping (progress bar, loss history, snapshots, callback)
+and the `StylizeResult` it adds up to."""
 
+import dataclasses
 import pathlib
 
 import numpy as np
@@ -7,7 +9,31 @@ from keras import ops
 
 from keras_style import colors
 from keras_style import image as image_lib
+from keras_style.checks import check_positive_int
 from keras_style.progbar import Progbar
+
+
+@dataclasses.dataclass
+class StylizeResult:
+    """What `stylize_optimize` / `GatysStyleTransfer.run` return.
+
+    Attributes:
+        image: the stylized image, float32 numpy array `(H, W, 3)` in 0..255.
+        history: one dict per iteration (all scales, in order) with the
+            weighted loss terms `"total"`, `"content"`, `"style"` and `"tv"`
+            (`total == content + style + tv`), measured at the image the
+            iteration started from (Adam) or ended at (L-BFGS).
+        evaluations: cumulative count of loss-and-gradient evaluations after
+            each iteration (L-BFGS line searches may take more than one).
+        stopped_early: `True` when the `callback` returned `False`.
+        message: why the last optimization stage stopped.
+    """
+
+    image: np.ndarray
+    history: list
+    evaluations: list
+    stopped_early: bool = False
+    message: str = ""
 
 
 class Monitor:
@@ -18,6 +44,17 @@ class Monitor:
     """
 
     def __init__(self, loss, verbose, save_every, save_path, callback, gray):
+        if save_every is not None:
+            save_every = check_positive_int(save_every, "save_every")
+            if save_path is None:
+                raise ValueError(
+                    "`save_every` needs `save_path` to know where to write. "
+                    f"Received: save_every={save_every}, save_path=None"
+                )
+        if callback is not None and not callable(callback):
+            raise TypeError(
+                f"`callback` must be callable. Received: callback={callback!r}"
+            )
         self.loss = loss
         self.verbose = verbose
         self.save_every = save_every
@@ -102,6 +139,16 @@ class Monitor:
                     self.progbar.update(self.stage_step, finalize=True)
                 return False
         return True
+
+    def result(self, image):
+        """The `StylizeResult` of the run, `image` being its last iterate."""
+        return StylizeResult(
+            image=self.display(image),
+            history=self.history,
+            evaluations=self.evaluations,
+            stopped_early=self.stopped,
+            message=self.message,
+        )
 
     def _snapshot_path(self):
         path = self.save_path

@@ -66,6 +66,29 @@ def vgg_chain(model):
     return chain
 
 
+def tap_strides(model):
+    """`{tap: stride}` for the taps of a `vgg_feature_extractor` model.
+
+    One cell of a tap covers `stride x stride` input pixels: 2 per pooling
+    before it, counted on the VGG description (`features.vgg_sequence`), not
+    read from layer names.
+
+    Example:
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> model = vgg_feature_extractor(["relu1_1", "relu3_1"], weights=None)
+    >>> tap_strides(model)["relu3_1"]
+    4
+    """
+    strides, stride = {}, 1
+    for step in vgg_sequence(model):
+        if step.kind in ("max_pool", "avg_pool"):
+            stride *= 2
+        elif step.tap is not None:
+            strides[step.tap] = stride
+    return strides
+
+
 def tensorflow_vgg_forward(model):
     """The VGG chain with faster input gradients, for TensorFlow on CPU.
 
