@@ -319,7 +319,7 @@ def lengstrom_transform_net(variables):
         **LENGSTROM_CONFIG,
     )
     # Every weight is overwritten below: skip the random initialisation, which
-    # on JAX compiles one XLA program per kernel shape (~8 s on 2 CPU cores).
+    # on JAX compiles one XLA program per kernel shape (seconds per network).
     for _, conv, _ in _units(net):
         conv.kernel_initializer = keras.initializers.Zeros()
     net.build()

@@ -63,8 +63,8 @@ class InstanceNormalization(keras.layers.Layer):
     scale (`gamma`) and offset (`beta`); statistics are computed in float32 so
     the layer is stable under mixed precision. Numerically the same as
     `keras.layers.GroupNormalization(groups=-1)` (tests/test_layers.py), kept
-    because that layer is 2.5x slower on JAX (eager CPU, (4, 64, 64, 128);
-    slightly faster on TF and torch) and does not keep float32 statistics.
+    because that layer was slower on JAX (benchmarks/README.md) and does not
+    keep float32 statistics.
 
     Args:
         epsilon: added to the variance (1e-5 in PyTorch, 1e-3 upstream

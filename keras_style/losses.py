@@ -41,8 +41,7 @@ def gram_matrix(features):
 def _batched_gram(features):
     # A hand-written gradient: d(F^T F)/dF contracted with the upstream dG is
     # F (dG + dG^T), one matmul. Autodiff does two, plus transposed copies of
-    # F; measured on CPU (TensorFlow) that made the Gram's backward pass 2-5x
-    # slower at relu1_1-sized maps, ~9% of a whole Gatys step.
+    # F, which made the Gram's backward pass several times slower on CPU.
     shape = ops.shape(features)
     h, w, c = shape[1], shape[2], shape[3]
     flat = ops.reshape(features, (shape[0], -1, c))

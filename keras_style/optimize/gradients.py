@@ -2,11 +2,9 @@
 
 The gradient of a loss with respect to the *input image* of a frozen model has
 no Keras API outside `fit` (which differentiates trainable weights), so it is
-written once per backend here, compiled where that pays off. Measured on a
-2-core CPU against the plain PyTorch reference (../shared/bench/peer_torch.py,
-one VGG19 step at 256 px): treating the image as the only weight of a model
-trained with `fit` took 2.3x its time; these functions take 0.82-0.91x
-(TensorFlow), ~1.0x (JAX) and ~0.93x (PyTorch); see benchmarks/README.md.
+written once per backend here, compiled where that pays off. Training the
+image as the only weight of a model with `fit` was far slower
+(benchmarks/README.md, "Why these code paths").
 """
 
 import keras
@@ -134,8 +132,8 @@ def _keras_forward(model):
     return lambda image: model(image, training=False)
 
 
-# XLA (jit_compile=True) measured no faster than graph mode here on CPU and
-# compiles twice as long, so plain tf.function.
+# Plain tf.function: XLA for the whole step was no faster on CPU, and slower
+# to compile.
 _TF_JIT_COMPILE = False
 
 
@@ -191,8 +189,7 @@ def _jax_forward(model):
 def _torch_value_and_grad(forward, loss_fn):
     import torch
 
-    # Plain eager autograd: torch.compile takes minutes to compile VGG19 on a
-    # CPU for a few percent at best.
+    # Plain eager autograd: torch.compile's long compile of VGG19 did not pay.
     def f(image, content_targets, style_grams):
         image = image.detach().requires_grad_(True)
         features = forward(image)

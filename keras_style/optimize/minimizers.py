@@ -68,9 +68,7 @@ def minimize_lbfgs(value_and_grad, x0, targets, iterations, monitor):
 def minimize_scipy_lbfgsb(value_and_grad, x0, targets, iterations, monitor):
     """SciPy's L-BFGS-B (Wolfe line search, box constraints) on the pixels."""
     # A well-kept reference solver: the line search guarantees descent, at
-    # the price of ~1.1-2 evaluations per iteration and, measured on a
-    # 2-core CPU, ~130 ms of host time per iteration at 256x256 px (a
-    # sixth of a VGG19 evaluation), growing with the pixel count.
+    # the price of ~1.1-2 evaluations and more host time per iteration.
     import scipy.optimize
 
     shape = x0.shape
@@ -153,12 +151,10 @@ def lbfgs_minimize(
     is reset to steepest descent.
 
     Written here rather than using SciPy's L-BFGS-B (`optimizer="lbfgs-b"`)
-    because that solver's bookkeeping costs ~130 ms per iteration at
-    256x256 px on a 2-core CPU (a sixth of a VGG19 forward and backward pass)
-    plus ~1 s of setup, growing with the pixel count; this loop costs a few
-    milliseconds. Measured on random-weight VGG19 problems, it reaches the
-    same loss as L-BFGS-B per iteration (or lower), with ~1-1.1 evaluations
-    per iteration.
+    because that solver's host-side bookkeeping, growing with the pixel
+    count, is a sizeable share of each step, and this loop's is not; on
+    random-weight VGG19 problems it reaches the same loss per iteration (or
+    lower) with ~1-1.1 evaluations per iteration (benchmarks/README.md).
 
     Args:
         fun: `fun(x) -> (loss, gradient, aux)` for a flat float32 array `x`.

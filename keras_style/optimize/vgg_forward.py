@@ -5,10 +5,9 @@ conv+ReLU layers and 2x2 poolings, listed by `features.vgg_sequence` from the
 one VGG description. Each function here walks that chain once
 and returns `forward(image) -> features` (JAX: the weights as a second
 argument), the same values as the Keras model computed with kernels or
-gradients that measured faster for the step; or `None` when the model is
-anything else, and the Keras model is used instead. The weights are read
-when the function is built. Measurements: 2-core CPU, random VGG19, one
-value-and-gradient step at 256 px.
+gradients chosen for the step (benchmarks/README.md, "Why these code
+paths"); or `None` when the model is anything else, and the Keras model is
+used instead. The weights are read when the function is built.
 """
 
 import functools
@@ -19,9 +18,8 @@ from keras_style.features import vgg_sequence
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
-# Winograd F(2x2, 3x3) on TensorFlow and JAX (measurements in winograd.py):
-# measured faster on CPUs only, so other devices keep the native convolution
-# until it is measured there (`_winograd_min_channels`).
+# Winograd F(2x2, 3x3) on TensorFlow and JAX, on CPUs only: other devices keep
+# the native convolution until it is measured there.
 WINOGRAD_MIN_CHANNELS = 512
 
 
@@ -92,18 +90,16 @@ def tap_strides(model):
 def tensorflow_vgg_forward(model):
     """The VGG chain with faster input gradients, for TensorFlow on CPU.
 
-    - `Conv2DBackpropInput` is 1.4-2.9x slower than a forward `Conv2D` of the
-      same size. For a stride-1 "same" 3x3 convolution the input gradient *is*
-      a forward convolution of the output gradient with the kernel rotated by
+    - `Conv2DBackpropInput` is slower than a forward `Conv2D` of the same
+      size. For a stride-1 "same" 3x3 convolution the input gradient *is* a
+      forward convolution of the output gradient with the kernel rotated by
       180 degrees and its channels swapped, so each conv+bias+ReLU gets that
       as a custom gradient (and no kernel gradient, which is never needed).
-    - The 512-channel convolutions run as Winograd F(2x2, 3x3) (`winograd.py`),
-      forward and backward: 0.6x the time of `Conv2D` there.
-    - `MaxPoolGrad` takes 14x the forward pool's time (32 ms at 256x256x64);
-      a 2x2 pool's gradient is the output gradient repeated 2x2 and masked
-      where the input equals its window's maximum (5 ms).
-    Together: 0.67x the step time of autodiff through the Keras model
-    (0.77 s against 1.15 s, same process).
+    - On CPU the 512-channel convolutions run as Winograd F(2x2, 3x3)
+      (`winograd.py`), forward and backward.
+    - `MaxPoolGrad` is many times slower than the forward pool; a 2x2 pool's
+      gradient is the output gradient repeated 2x2 and masked where the
+      input equals its window's maximum.
 
     Example (on the TensorFlow backend):
 
@@ -175,7 +171,7 @@ def torch_vgg_forward(model):
     Keras' torch backend moves every layer's input to channels-first and its
     output back; here the image is viewed as NCHW once (NHWC memory, which
     PyTorch's CPU convolutions take as `channels_last` without a copy) and the
-    taps are viewed back, for 0.74x the step time of the Keras model.
+    taps are viewed back.
 
     Example (on the PyTorch backend):
 
@@ -221,14 +217,14 @@ def jax_vgg_forward(model):
     """The VGG chain with Winograd 512-channel convolutions and a cheap 2x2
     max-pool gradient, for JAX.
 
-    - Winograd (`winograd.py`): 0.7x the time of XLA's convolution at
-      32x32x512, when the kernel transform is done once here (inside the
+    - Winograd (`winograd.py`, on CPU): cheaper than XLA's convolution at
+      512 channels when the kernel transform is done once here (inside the
       step it costs more than the convolution). It is autodiffed as is: the
       gradient of a linear map computed this way is its transpose, with the
       same saving.
-    - XLA's CPU gradient of a max pool (select-and-scatter) took 77 ms at
-      256x256x64, 18x its forward pass; the output gradient repeated 2x2 and
-      masked where the input equals its window's maximum takes 3 ms.
+    - XLA's CPU gradient of a max pool (select-and-scatter) is many times
+      slower than its forward pass; the output gradient repeated 2x2 and
+      masked where the input equals its window's maximum is not.
 
     Returns `(forward, weights)`, `forward(image, weights) -> features`, so
     that the weights can be jit arguments rather than 80 MB of constants

@@ -6,11 +6,10 @@ transformed kernel (`G g G^T`) in 16 batched matmuls, and transformed back
 (`A^T m A`) into a 2x2 output tile. That is 16 instead of 36 multiplies per
 2x2 outputs (2.25x fewer); the transforms are additions only.
 
-TensorFlow's and XLA's CPU convolutions (Eigen) have no Winograd path. Under
-XLA, which fuses the transforms, this runs VGG's 512-channel layers in ~0.6x
-the time of the native convolution on a 2-core CPU; on layers with fewer
-channels the transforms' memory traffic eats the gain, so `vgg_forward.py`
-only uses it there. Results match the native convolution to float32
+TensorFlow's and XLA's CPU convolutions (Eigen) have no Winograd path; on
+CPU this pays off for VGG's 512-channel layers only (narrower layers lose
+the gain to the transforms' memory traffic), so `vgg_forward.py` uses it
+there (benchmarks/README.md, "Why these code paths"). Results match the native convolution to float32
 round-off (relative error ~1e-6). Sides may be odd and, on TensorFlow,
 unknown at trace time.
 """
