@@ -125,7 +125,9 @@ def test_preserve_colors_keeps_the_photos_chroma(tiny, photo):
     assert np.abs(yiq_styled[..., 1:] - yiq_photo[..., 1:]).mean() > 2  # it did change
 
 
-def test_max_size_runs_smaller_and_returns_full_size(tiny, photo, monkeypatch):
+@pytest.fixture
+def pass_shapes(monkeypatch):
+    """The batch shape of every forward pass the stylizer makes."""
     shapes = []
     original = stylizer_module._forward
 
@@ -134,6 +136,11 @@ def test_max_size_runs_smaller_and_returns_full_size(tiny, photo, monkeypatch):
         return original(model, batch)
 
     monkeypatch.setattr(stylizer_module, "_forward", spy)
+    return shapes
+
+
+def test_max_size_runs_smaller_and_returns_full_size(tiny, photo, pass_shapes):
+    shapes = pass_shapes
     out = tiny.stylize(photo, max_size=28)
     assert shapes == [(1, 20, 28, 3)]
     assert out.size == (W, H)
@@ -141,15 +148,8 @@ def test_max_size_runs_smaller_and_returns_full_size(tiny, photo, monkeypatch):
     assert shapes[-1] == (1, H, W, 3)
 
 
-def test_auto_tiling_of_large_images(tiny, rng, monkeypatch):
-    shapes = []
-    original = stylizer_module._forward
-
-    def spy(model, batch):
-        shapes.append(batch.shape)
-        return original(model, batch)
-
-    monkeypatch.setattr(stylizer_module, "_forward", spy)
+def test_auto_tiling_of_large_images(tiny, rng, monkeypatch, pass_shapes):
+    shapes = pass_shapes
     monkeypatch.setattr(tiling, "AUTO_TILE_PIXELS", 40 * 56 - 1)
     monkeypatch.setattr(tiling, "DEFAULT_TILE_SIZE", 32)
     img = rng.integers(0, 256, (H, W, 3), dtype="uint8")
@@ -278,3 +278,22 @@ def test_from_preset_dir(tiny, photo, tmp_path):
     np.testing.assert_allclose(
         as_array(loaded.stylize(photo)), as_array(tiny.stylize(photo)), atol=1
     )
+
+
+def test_names_that_moved_out_of_stylizer_still_import_from_it():
+    from keras_style import stylize_options
+    from keras_style.stylizer import (
+        AUTO_TILE_PIXELS,
+        DEFAULT_TILE_SIZE,
+        MAX_PASS_PIXELS,
+        check_options,
+    )
+
+    assert check_options is stylize_options.check_options
+    assert (AUTO_TILE_PIXELS, DEFAULT_TILE_SIZE, MAX_PASS_PIXELS) == (
+        tiling.AUTO_TILE_PIXELS,
+        tiling.DEFAULT_TILE_SIZE,
+        tiling.MAX_PASS_PIXELS,
+    )
+    with pytest.raises(ValueError, match="Received: tile_overlap=8, tile_size=16"):
+        check_options(tile_size=16, tile_overlap=8)
