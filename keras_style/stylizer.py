@@ -66,11 +66,25 @@ class Stylizer:
         name: optional label (the zoo passes the style name).
         metadata: optional dict describing the model (licence, source, ...).
         preset_dir: optional path of the preset the model came from.
+        max_pass_pixels: most pixels one network call may hold.
+        runtime: what runs the network: `"keras"` (default, any backend),
+            or an exported file in its own CPU runtime, `"onnx"`
+            (onnxruntime) or `"litert"` (the LiteRT interpreter). The
+            network is exported once into the keras-style cache, keyed by
+            the sha256 of its weights and verified on reuse; results match
+            Keras within one level of 0..255. Needs
+            `pip install "keras-style[export]"`.
+        cache_dir: cache root of the exported runtimes (default
+            `$KERAS_STYLE_CACHE` or `~/.cache/keras_style`).
 
     Example:
 
     >>> stylizer = keras_style.zoo.load("wave")
     >>> stylizer.stylize("photo.jpg", strength=0.8).save("wave.jpg")
+
+    With ONNX Runtime for the network (exported once, then cached):
+
+    >>> stylizer = keras_style.zoo.load("wave", runtime="onnx")
     """
 
     def __init__(
@@ -81,6 +95,8 @@ class Stylizer:
         metadata=None,
         preset_dir=None,
         max_pass_pixels=MAX_PASS_PIXELS,
+        runtime="keras",
+        cache_dir=None,
     ):
         if not isinstance(model, keras.Model):
             raise TypeError(
@@ -95,9 +111,38 @@ class Stylizer:
         self.max_pass_pixels = check_int(
             max_pass_pixels, "max_pass_pixels", minimum=MIN_SIZE * MIN_SIZE
         )
+        self.runtime = runtime
+        self._exported = self._load_runtime(runtime, cache_dir)
+
+    def _load_runtime(self, runtime, cache_dir):
+        """The exported model that runs the network, or None for Keras."""
+        if runtime == "keras":
+            return None
+        if not isinstance(runtime, str):
+            raise TypeError(
+                "`runtime` must be a string ('keras', 'onnx' or 'litert'). "
+                f"Received: runtime={runtime!r}"
+            )
+        if not isinstance(self.model, TransformNet):
+            raise TypeError(
+                f"runtime={runtime!r} exports the network, which must be a "
+                f"TransformNet. Received: model={type(self.model).__name__}"
+            )
+        # Export sits above the stylizer (like the zoo): imported on demand.
+        from keras_style.export.runtime_cache import load_runtime
+
+        return load_runtime(
+            self.model, runtime, cache_dir=cache_dir, metadata=self.metadata
+        )
+
+    def _forward(self, batch):
+        if self._exported is None:
+            return _forward(self.model, batch)
+        return np.clip(self._exported(batch), 0.0, 255.0)
 
     def __repr__(self):
-        return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}>"
+        runtime = "" if self.runtime == "keras" else f" runtime={self.runtime!r}"
+        return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}{runtime}>"
 
     @classmethod
     def from_preset(cls, preset, **kwargs):
@@ -123,13 +168,14 @@ class Stylizer:
         return zoo.load(preset, **kwargs)
 
     @classmethod
-    def from_preset_dir(cls, preset_dir, *, name=None):
+    def from_preset_dir(cls, preset_dir, *, name=None, runtime="keras", cache_dir=None):
         """Loads a `Stylizer` from a local preset directory.
 
         Args:
             preset_dir: a directory with `config.json` and `model.weights.h5`
                 (see `TransformNet.save_to_preset`).
             name: optional label; defaults to the directory name.
+            runtime, cache_dir: see `Stylizer`.
 
         Returns:
             A `Stylizer`.
@@ -152,6 +198,8 @@ class Stylizer:
             name=name or metadata.get("name") or preset_dir.name,
             metadata=metadata if isinstance(metadata, dict) else {},
             preset_dir=preset_dir,
+            runtime=runtime,
+            cache_dir=cache_dir,
         )
 
     # --- public API ---------------------------------------------------------
@@ -226,7 +274,7 @@ class Stylizer:
             styled = originals
         else:
             styled = batching.stylize_arrays(
-                lambda batch: _forward(self.model, batch),
+                self._forward,
                 originals,
                 names,
                 max_size=max_size,

@@ -279,3 +279,60 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
 def test_load_exported_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="Received: path="):
         load_exported(tmp_path / "none.onnx")
+
+
+# --- Stylizer(runtime=...): an exported file in its own CPU runtime ----------
+
+
+@pytest.mark.slow
+def test_zoo_load_onnx_runtime_matches_keras(photo, tmp_path):
+    needs_runtime("onnx")
+    from keras_style import zoo
+
+    image = photo[0].astype("uint8")
+    expected = np.asarray(zoo.load("wave").stylize(image), "int16")
+    stylizer = zoo.load("wave", runtime="onnx", cache_dir=tmp_path)
+    assert stylizer.runtime == "onnx" and "onnx" in repr(stylizer)
+    result = np.asarray(stylizer.stylize(image), "int16")
+    assert result.shape == expected.shape == (300, 451, 3)
+    assert np.abs(result - expected).max() <= 1
+    (exported,) = (tmp_path / "exported").glob("*.onnx")
+    assert read_sidecar(exported)["style"] == "wave"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runtime", ["onnx", "litert"])
+def test_runtime_is_exported_once_and_verified(runtime, tmp_path, rng, monkeypatch):
+    needs_runtime(runtime)
+    from keras_style.export import runtime_cache
+    from keras_style.stylizer import Stylizer
+
+    net = tiny_net("reflect", "nearest")
+    image = rng.integers(0, 256, (40, 56, 3), dtype="uint8")
+    expected = np.asarray(Stylizer(net).stylize(image), "int16")
+    first = Stylizer(net, runtime=runtime, cache_dir=tmp_path)
+    (path,) = (tmp_path / "exported").glob(f"*{SUFFIX[runtime]}")
+    assert np.abs(np.asarray(first.stylize(image), "int16") - expected).max() <= 1
+
+    calls = []
+    real_export = runtime_cache.export_network
+    monkeypatch.setattr(
+        runtime_cache,
+        "export_network",
+        lambda *a, **k: calls.append(a) or real_export(*a, **k),
+    )
+    Stylizer(net, runtime=runtime, cache_dir=tmp_path)  # reused as is
+    assert calls == []
+    path.write_bytes(path.read_bytes()[:-100])  # a damaged cache file
+    again = Stylizer(net, runtime=runtime, cache_dir=tmp_path)
+    assert len(calls) == 1  # detected and exported again
+    assert np.abs(np.asarray(again.stylize(image), "int16") - expected).max() <= 1
+
+
+def test_bad_runtime(net):
+    from keras_style.stylizer import Stylizer
+
+    with pytest.raises(ValueError, match="Received: runtime='tensorrt'"):
+        Stylizer(net, runtime="tensorrt")
+    with pytest.raises(TypeError, match="Received: runtime=1"):
+        Stylizer(net, runtime=1)

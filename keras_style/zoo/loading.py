@@ -258,6 +258,7 @@ def load(
     force_download=False,
     endpoint=None,
     upstream_url=None,
+    runtime="keras",
 ):
     """Loads a pretrained style as a ready-to-use `Stylizer`.
 
@@ -266,6 +267,8 @@ def load(
             `"hf://owner/repo[@revision]"`, or a local preset directory.
         revision, cache_dir, force_download, endpoint, upstream_url: see
             `download`.
+        runtime: `"keras"` (default), `"onnx"` or `"litert"`: see `Stylizer`
+            (an exported file is cached under `cache_dir` too).
 
     Returns:
         A `keras_style.stylizer.Stylizer`; its `metadata` holds the preset's
@@ -279,4 +282,6 @@ def load(
     preset_dir, name = _fetch(
         style, revision, cache_dir, force_download, endpoint, upstream_url
     )
-    return Stylizer.from_preset_dir(preset_dir, name=name)
+    return Stylizer.from_preset_dir(
+        preset_dir, name=name, runtime=runtime, cache_dir=cache_dir
+    )
