@@ -285,34 +285,22 @@ def test_load_exported_missing_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_zoo_load_onnx_runtime_matches_keras(photo, tmp_path):
+def test_zoo_load_onnx_runtime_matches_keras_and_is_cached(tmp_path, rng, monkeypatch):
     needs_runtime("onnx")
     from keras_style import zoo
+    from keras_style.export import runtime_cache
 
-    image = photo[0].astype("uint8")
-    expected = np.asarray(zoo.load("wave").stylize(image), "int16")
-    stylizer = zoo.load("wave", runtime="onnx", cache_dir=tmp_path)
+    preset = tiny_net("reflect", "nearest").save_to_preset(tmp_path / "tiny")
+    cache = tmp_path / "cache"
+    image = rng.integers(0, 256, (40, 56, 3), dtype="uint8")
+    expected = np.asarray(zoo.load(preset).stylize(image), "int16")
+    stylizer = zoo.load(preset, runtime="onnx", cache_dir=cache)
     assert stylizer.runtime == "onnx" and "onnx" in repr(stylizer)
     result = np.asarray(stylizer.stylize(image), "int16")
-    assert result.shape == expected.shape == (300, 451, 3)
+    assert result.shape == expected.shape == (40, 56, 3)
     assert np.abs(result - expected).max() <= 1
-    (exported,) = (tmp_path / "exported").glob("*.onnx")
-    assert read_sidecar(exported)["style"] == "wave"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("runtime", ["onnx", "litert"])
-def test_runtime_is_exported_once_and_verified(runtime, tmp_path, rng, monkeypatch):
-    needs_runtime(runtime)
-    from keras_style.export import runtime_cache
-    from keras_style.stylizer import Stylizer
-
-    net = tiny_net("reflect", "nearest")
-    image = rng.integers(0, 256, (40, 56, 3), dtype="uint8")
-    expected = np.asarray(Stylizer(net).stylize(image), "int16")
-    first = Stylizer(net, runtime=runtime, cache_dir=tmp_path)
-    (path,) = (tmp_path / "exported").glob(f"*{SUFFIX[runtime]}")
-    assert np.abs(np.asarray(first.stylize(image), "int16") - expected).max() <= 1
+    (path,) = (cache / "exported").glob("*.onnx")
+    assert read_sidecar(path)["format"] == "onnx"
 
     calls = []
     real_export = runtime_cache.export_network
@@ -321,10 +309,10 @@ def test_runtime_is_exported_once_and_verified(runtime, tmp_path, rng, monkeypat
         "export_network",
         lambda *a, **k: calls.append(a) or real_export(*a, **k),
     )
-    Stylizer(net, runtime=runtime, cache_dir=tmp_path)  # reused as is
+    zoo.load(preset, runtime="onnx", cache_dir=cache)  # reused as is
     assert calls == []
     path.write_bytes(path.read_bytes()[:-100])  # a damaged cache file
-    again = Stylizer(net, runtime=runtime, cache_dir=tmp_path)
+    again = zoo.load(preset, runtime="onnx", cache_dir=cache)
     assert len(calls) == 1  # detected and exported again
     assert np.abs(np.asarray(again.stylize(image), "int16") - expected).max() <= 1
 
