@@ -4,6 +4,9 @@ Same command line and JSON fields as the peer; the Keras backend comes from
 `KERAS_BACKEND`. Prints one JSON line per figure.
 
     python benchmarks/run.py gatys --size 256 --optimizer lbfgs --iterations 5
+    python benchmarks/run.py gatys --size 256 --optimizer lbfgs --iterations 100 \
+        --vgg-weights VGG19.weights.h5 --content photo.jpg --style painting.jpg \
+        --save out.png    # a real run: the loss reached, and when (time-to-quality)
     python benchmarks/run.py train --batch 2 --size 128 --iterations 5
     python benchmarks/run.py infer --height 512 --width 512
     python benchmarks/run.py tiled --height 4096 --width 4096 --style wave
@@ -67,13 +70,16 @@ def peer_gatys_problem(size):
 
 def bench_gatys(args, warmup=3):
     """Gatys step time (as the peer: VGG19, random weights, random images) and
-    the wall time of a full 512 px run through the public API."""
+    the wall time of a full 512 px run through the public API (at `--size`
+    when that is below 256, for smoke runs)."""
     import numpy as np
 
     from keras_style.optimize import stylize_optimize
 
     if args.precision != "fp32":
         raise SystemExit("gatys: only --precision fp32 is implemented")
+    if args.vgg_weights or args.content or args.style:
+        return bench_gatys_quality(args)
     size, n = args.size, args.iterations
     gatys, content, style = peer_gatys_problem(size)
     stamps = []
@@ -101,7 +107,8 @@ def bench_gatys(args, warmup=3):
         evals_per_it=evals,
     )
 
-    run_size = 512
+    # The user-facing figure is a 512 px run; tiny smoke runs stay tiny.
+    run_size = 512 if size >= 256 else size
     rng = np.random.default_rng(1)
     content = rng.uniform(0, 255, (run_size, run_size, 3)).astype("float32")
     style = rng.uniform(0, 255, (run_size, run_size, 3)).astype("float32")
@@ -121,6 +128,66 @@ def bench_gatys(args, warmup=3):
         size=run_size,
         iterations=n,
         seconds=time.perf_counter() - start,
+    )
+
+
+def bench_gatys_quality(args):
+    """A real run, as the peer's `--vgg-weights --content --style`: the same
+    objective (content 1 at relu4_2, style 1e3 over relu1_1..relu5_1, Gram /
+    (C*H*W), no total variation, no border, Keras "caffe" preprocessing),
+    both images resized to a longest side of `--size`, started from the
+    photo. Reports `gatys_run` with the loss after `--iterations` and `trace`,
+    `[seconds, loss]` after each iteration, for `compare.py gatys-quality`.
+
+    Seconds count from the call to `run` after one untimed 1-iteration run at
+    the same size, so that the one-off graph compilation (`compile_s`) is not
+    charged to the optimizer, as the peer's eager PyTorch has none."""
+    from keras_style.image import load_image, save_image
+    from keras_style.optimize import GatysStyleTransfer
+
+    if not (args.vgg_weights and args.content and args.style):
+        raise SystemExit("gatys: a real run needs --vgg-weights, --content and --style")
+    content = load_image(args.content, max_size=args.size)
+    style = load_image(args.style, max_size=args.size)
+    gatys = GatysStyleTransfer(
+        content_weight=1.0,
+        style_weight=1e3,
+        tv_weight=0.0,
+        vgg_weights=args.vgg_weights,
+        border=0,
+    )
+    options = dict(size=args.size, optimizer=args.optimizer, verbose=0)
+    start = time.perf_counter()
+    gatys.run(content, style, iterations=1, **options)
+    compile_s = time.perf_counter() - start
+
+    trace = []
+    start = time.perf_counter()
+
+    def record(iteration, image, losses):
+        trace.append([time.perf_counter() - start, losses["total"]])
+
+    result = gatys.run(
+        content, style, iterations=args.iterations, callback=record, **options
+    )
+    seconds = time.perf_counter() - start
+    # The minimizer reports the loss at each new iterate: the last one is the
+    # loss at the result, the value the peer reports.
+    final = trace[-1][1]
+    if args.save:
+        save_image(result.image, args.save)
+    report(
+        task="gatys_run",
+        mode=f"{args.optimizer}_{args.precision}",
+        size=args.size,
+        iterations=args.iterations,
+        s_per_it=seconds / args.iterations,
+        seconds=seconds,
+        compile_s=compile_s,
+        loss=final,
+        height=int(result.image.shape[0]),
+        width=int(result.image.shape[1]),
+        trace=trace,
     )
 
 
@@ -500,9 +567,16 @@ def main(argv=None):
     p.add_argument("--precision", choices=["fp32", "bf16", "compile"], default="fp32")
     p.add_argument("--optimizer", choices=["adam", "lbfgs"], default="adam")
     p.add_argument("--iterations", type=int, default=20)
-    p.add_argument("--style", default=None, help="infer/tiled: zoo name or preset dir")
+    p.add_argument(
+        "--style",
+        default=None,
+        help="infer/tiled: zoo name or preset dir; gatys: style image (real run)",
+    )
     p.add_argument("--tile-size", type=int, default=None, help="tiled: tile side")
     p.add_argument("--frames", type=int, default=30, help="video: clip length")
+    p.add_argument("--vgg-weights", help="gatys: VGG19 no-top weights (real run)")
+    p.add_argument("--content", help="gatys: content photo (longest side --size)")
+    p.add_argument("--save", help="gatys: write the result image here")
     args = p.parse_args(argv)
     tasks = {
         "gatys": bench_gatys,
