@@ -78,15 +78,22 @@ def _onnx_float16_weights(path):
 
 
 def _onnx_int8(path):
+    import logging
     import os
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = f"{path}.int8"
+    # The quantiser logs advice and the tensors it skips (shapes) through
+    # the root logger; the user asked for neither.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
     try:
         # uint8 weights: onnxruntime's CPU ConvInteger takes uint8 x uint8.
         quantize_dynamic(path, tmp, weight_type=QuantType.QUInt8)
         os.replace(tmp, path)
     finally:
+        root.setLevel(level)
         if os.path.exists(tmp):
             os.remove(tmp)
