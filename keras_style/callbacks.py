@@ -2,8 +2,8 @@
 
 - `StylePreview` stylizes fixed photos every N steps into a PNG grid (and
   TensorBoard when available).
-- `StepBackupAndRestore` is Keras' `BackupAndRestore` with atomic writes and
-  resume at the exact step where the last backup was taken, mid-epoch
+- `StepBackupAndRestore` (from `keras_style.backup_and_restore`) backs up
+  atomically and resumes at the exact step of the last backup, mid-epoch
   included, so a run killed at any moment ends after the same number of steps.
 - `StopOnNaN` stops training on a NaN/Inf loss with a message naming the
   likely cause.
@@ -12,18 +12,21 @@
 """
 
 import csv
-import json
 import logging
 import math
 import os
 import pathlib
-import shutil
 import tempfile
 
 import keras
 import numpy as np
 
+# Re-exported: the backup callback has its own module.
+from keras_style.backup_and_restore import StepBackupAndRestore
+from keras_style.checks import check_positive_int
 from keras_style.image import load_image, resize, save_image
+
+__all__ = ["StepBackupAndRestore", "StepLossLog", "StopOnNaN", "StylePreview"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,17 +116,7 @@ class StylePreview(_StepCounter):
         ]
         if not self.images:
             raise ValueError(f"`images` must not be empty. Received: images={images!r}")
-        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, int):
-            raise TypeError(
-                f"`every_n_steps` must be a positive int. "
-                f"Received: every_n_steps={every_n_steps!r}"
-            )
-        if every_n_steps <= 0:
-            raise ValueError(
-                f"`every_n_steps` must be a positive int. "
-                f"Received: every_n_steps={every_n_steps!r}"
-            )
-        self.every_n_steps = every_n_steps
+        self.every_n_steps = check_positive_int(every_n_steps, "every_n_steps")
         self.output_dir = pathlib.Path(output_dir) if output_dir else None
         self.log_dir = str(log_dir) if log_dir else None
         self.image_size = image_size
@@ -184,149 +177,6 @@ class StylePreview(_StepCounter):
         with self._writer.as_default():
             tf.summary.image("style_preview", grid[None] / 255.0, step=step)
         self._writer.flush()
-
-
-def _resume_fit_at_epoch(model, epoch):
-    """Make the running `fit` of `model` start at `epoch`.
-
-    The one private Keras attribute in the package: `fit` reads
-    `model._initial_epoch` after `on_train_begin` in place of its
-    `initial_epoch` argument, and Keras' own `BackupAndRestore` resumes by
-    setting it; there is no public way for a callback to do the same.
-    tests/test_callbacks.py fails if Keras stops honouring it.
-    """
-    model._initial_epoch = epoch
-
-
-class StepBackupAndRestore(keras.callbacks.BackupAndRestore):
-    """`BackupAndRestore` that resumes at the exact step, atomically.
-
-    Keras' callback restores weights and optimizer state but restarts the
-    interrupted epoch from its first batch, so a run resumed mid-epoch trains
-    more steps than an uninterrupted one. This one records the global step and,
-    on resume, ends the first (partial) epoch after its remaining steps: the
-    run finishes after exactly `epochs * steps_per_epoch` optimizer steps, as if
-    never interrupted. Backups are written to temporary files and renamed, the
-    previous backup is kept as a fallback (`double_checkpoint=True`), and a
-    non-finite loss is never backed up. The data order after a resume is a
-    fresh pass of the dataset.
-
-    Exact resume needs a known `steps_per_epoch` (always the case with the
-    repeating `image_dataset`); otherwise the interrupted epoch restarts.
-
-    Args:
-        backup_dir: folder for the backup (used by nothing else).
-        save_freq: `"epoch"` or a number of steps between backups.
-        double_checkpoint: keep the previous backup as a fallback.
-        delete_checkpoint: delete the backup when `fit` completes.
-
-    Example:
-
-    >>> backup = StepBackupAndRestore("out.ckpt/backup", save_freq=500)
-    >>> model.fit(dataset, steps_per_epoch=1000, epochs=40, callbacks=[backup])
-    >>> # killed? run the same two lines again: training continues.
-    """
-
-    def __init__(
-        self,
-        backup_dir,
-        save_freq=500,
-        double_checkpoint=True,
-        delete_checkpoint=True,
-    ):
-        super().__init__(
-            backup_dir,
-            save_freq=save_freq,
-            double_checkpoint=double_checkpoint,
-            delete_checkpoint=delete_checkpoint,
-        )
-        self._step = 0
-        self._epoch_start = 0
-        self._partial_steps = None
-        self._ended_early = False
-        self._last_loss = None
-        self.restored_step = None
-
-    def on_train_begin(self, logs=None):
-        self._partial_steps = None
-        self.restored_step = None
-        super().on_train_begin(logs)  # weights, optimizer, epoch
-        if not os.path.exists(self._training_metadata_path):
-            self._step = 0
-            return
-        with open(self._training_metadata_path) as f:
-            meta = json.load(f)
-        steps = self.params.get("steps") if self.params else None
-        step = meta.get("step")
-        self.restored_step = step
-        if step is None or not steps:
-            # Keras' behaviour: restart the epoch that was interrupted.
-            self._step = int(meta.get("epoch", 0)) * (steps or 0)
-            return
-        self._step = int(step)
-        epoch, done = divmod(self._step, steps)
-        _resume_fit_at_epoch(self.model, epoch)
-        self._current_epoch = epoch
-        if done:
-            self._partial_steps = steps - done
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = self._step
-        self._current_epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._step = self._epoch_start + batch + 1
-        self._last_loss = (logs or {}).get("loss")
-        super().on_train_batch_end(batch, logs)
-        if self._partial_steps is not None and batch + 1 >= self._partial_steps:
-            # End the resumed epoch here; `on_epoch_end` lets training go on.
-            self._partial_steps = None
-            self._ended_early = True
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self._ended_early:
-            self._ended_early = False
-            self.model.stop_training = False
-        self._last_loss = (logs or {}).get("loss", self._last_loss)
-        super().on_epoch_end(epoch, logs)
-
-    def _save_model(self):
-        if self._last_loss is not None and not math.isfinite(float(self._last_loss)):
-            logger.warning("Loss is not finite at step %d: not backed up.", self._step)
-            return
-        os.makedirs(self.backup_dir, exist_ok=True)
-        fd, tmp_weights = tempfile.mkstemp(
-            prefix=".latest.", suffix=".weights.h5", dir=self.backup_dir
-        )
-        os.close(fd)
-        try:
-            self.model.save_weights(tmp_weights, overwrite=True)
-            meta = {
-                "epoch": self._current_epoch,
-                "batch": self._step - self._epoch_start,
-                "step": self._step,
-            }
-            tmp_meta = tmp_weights + ".json"
-            with open(tmp_meta, "w") as f:
-                json.dump(meta, f)
-            if self.double_checkpoint and os.path.exists(self._weights_path):
-                os.replace(self._weights_path, self._prev_weights_path)
-                if os.path.exists(self._training_metadata_path):
-                    os.replace(
-                        self._training_metadata_path, self._prev_training_metadata_path
-                    )
-            # Weights first: metadata never points past the weights on disk.
-            os.replace(tmp_weights, self._weights_path)
-            os.replace(tmp_meta, self._training_metadata_path)
-        finally:
-            for leftover in (tmp_weights, tmp_weights + ".json"):
-                if os.path.exists(leftover):
-                    os.remove(leftover)
-
-    def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
-            shutil.rmtree(self.backup_dir, ignore_errors=True)
 
 
 _NAN_CAUSES = {
@@ -414,17 +264,8 @@ class StepLossLog(_StepCounter):
 
     def __init__(self, filename, every_n_steps=1):
         super().__init__()
-        if (
-            isinstance(every_n_steps, bool)
-            or not isinstance(every_n_steps, int)
-            or every_n_steps < 1
-        ):
-            raise ValueError(
-                "`every_n_steps` must be a positive int. "
-                f"Received: every_n_steps={every_n_steps!r}"
-            )
         self.filename = pathlib.Path(filename)
-        self.every_n_steps = every_n_steps
+        self.every_n_steps = check_positive_int(every_n_steps, "every_n_steps")
         self._file = None
         self._writer = None
         self._columns = None

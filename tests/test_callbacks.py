@@ -154,6 +154,24 @@ def test_backup_is_atomic_keeps_previous_and_skips_nan(tmp_path, rng):
     )
 
 
+def test_damaged_backup_falls_back_to_the_previous_one(tmp_path, rng):
+    x = rng.normal(size=(8, 4)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    backup_dir = tmp_path / "b"
+    model = _dense_model(0)
+    backup = StepBackupAndRestore(backup_dir, save_freq=1, delete_checkpoint=False)
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0, callbacks=[backup])
+    (backup_dir / "latest.weights.h5").write_bytes(b"killed mid-write")
+
+    resumed = _dense_model(1)
+    backup = StepBackupAndRestore(backup_dir, save_freq=1)
+    recorder = Recorder()
+    resumed.fit(x, y, batch_size=2, epochs=2, verbose=0, callbacks=[backup, recorder])
+    assert backup.restored_step == 3  # the previous backup
+    assert recorder.steps == 8 - 3
+    assert _iterations(resumed) == 8
+
+
 def test_stop_on_nan_names_the_likely_cause(rng):
     x = rng.normal(size=(8, 4)).astype("float32")
     y = np.full((8, 1), np.inf, "float32")
@@ -276,7 +294,7 @@ def test_fit_honours_the_resume_epoch():
     """`_resume_fit_at_epoch` sets Keras' private `_initial_epoch`: if a Keras
     release renames it or stops reading it, exact resume breaks, and so does
     this test."""
-    from keras_style.callbacks import _resume_fit_at_epoch
+    from keras_style.backup_and_restore import _resume_fit_at_epoch
 
     class Resume(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
