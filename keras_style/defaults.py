@@ -29,3 +29,20 @@ GATYS_BORDER = 16
 # work on: VGG19 activations and their gradients take ~3 kB per pixel, so
 # 2048x2048 already needs ~12 GB.
 GATYS_MAX_PIXELS = 2048 * 2048
+
+# Feed-forward training (Johnson et al. 2016): `keras_style.training_run.
+# train_style` and `keras-style train`. The loss network, its taps and loss
+# weights are per network: `keras_style.training.DEFAULT_*`.
+TRAIN_LOSS_NETWORK = "vgg19"
+TRAIN_EPOCHS = 2
+TRAIN_BATCH_SIZE = 4
+TRAIN_IMAGE_SIZE = 256  # side of the square crops, pixels
+TRAIN_LEARNING_RATE = 1e-3  # Adam, as in the paper
+TRAIN_RESIDUAL_BLOCKS = 5
+TRAIN_UPSAMPLING = "nearest"
+TRAIN_PREVIEW_EVERY = 1000  # steps between preview grids; 0: none
+TRAIN_CHECKPOINT_EVERY = 500  # steps between backups
+TRAIN_VGG_WEIGHTS = "imagenet"
+# Most pixels one training step may hold (batch x crop, or the style image):
+# the VGG19 loss network and its gradients need ~3 kB per pixel.
+TRAIN_MAX_STEP_PIXELS = 4 * 2**20

@@ -8,34 +8,10 @@ a frozen VGG loss network, computes the style's Gram targets once, and
 content images. The loss lives in `compute_loss`, so the same code trains
 under TensorFlow, JAX and PyTorch.
 
-Multi-device data parallel training
------------------------------------
-
-Each device gets a slice of the global batch; the loss is the mean over the
-global batch, so the result equals one device's step on the same batch.
-
-JAX (`keras.distribution`, also multi-host)::
-
-    import keras, keras_style
-    keras.distribution.set_distribution(keras.distribution.DataParallel())
-    model = keras_style.TransformNet()            # built after set_distribution
-    model.compile(style_image="wave.jpg")         # VGG and targets replicated
-    model.fit(keras_style.image_dataset("train2014/", batch_size=16),
-              steps_per_epoch=2000, epochs=20)    # batch split over devices
-
-TensorFlow (`tf.distribute.MirroredStrategy`)::
-
-    import tensorflow as tf, keras_style
-    strategy = tf.distribute.MirroredStrategy()
-    with strategy.scope():
-        model = keras_style.TransformNet()
-        model.compile(style_image="wave.jpg")
-    model.fit(keras_style.image_dataset("train2014/", batch_size=16),
-              steps_per_epoch=2000, epochs=20)
-
-The batch size given to `image_dataset` is the global batch; keep it a
-multiple of the device count. On CPU, `XLA_FLAGS=
---xla_force_host_platform_device_count=2` (JAX) simulates two devices.
+Multi-device data-parallel training (`keras.distribution` on JAX,
+`tf.distribute` on TensorFlow) needs nothing more: each device gets a slice of
+the global batch and the loss is the mean over the global batch, so the step
+equals one device's step on the same batch (README, "Multi-device training").
 """
 
 import base64
@@ -45,6 +21,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_style import defaults as D
+from keras_style.checks import check_int, check_positive_int
 from keras_style.features import (
     check_vgg_weights,
     vgg_feature_extractor,
@@ -53,7 +31,7 @@ from keras_style.features import (
 from keras_style.image import load_image
 from keras_style.losses import PerceptualLoss
 
-DEFAULT_LOSS_NETWORK = "vgg19"
+DEFAULT_LOSS_NETWORK = D.TRAIN_LOSS_NETWORK
 
 # Default taps per loss network. VGG16: Johnson et al. / pytorch/examples.
 # VGG19: lengstrom/fast-style-transfer (the pretrained "wave" and others),
@@ -106,12 +84,13 @@ DEFAULT_LOSS_WEIGHTS = {
 # stripes across the whole picture; 2x keeps several motifs per crop.
 DEFAULT_STYLE_SIZE_RATIO = 2
 
-DEFAULT_LEARNING_RATE = 1e-3
+DEFAULT_LEARNING_RATE = D.TRAIN_LEARNING_RATE
 
 _TRACKERS = ("content_loss", "style_loss", "tv_loss")
 
 
-def _check_loss_network(loss_network):
+def check_loss_network(loss_network):
+    """The lower-case name of a known loss network; a ValueError otherwise."""
     key = str(loss_network).lower()
     if key not in DEFAULT_LAYERS:
         raise ValueError(
@@ -139,14 +118,7 @@ def default_style_size(image_size):
     >>> keras_style.training.default_style_size(256)
     512
     """
-    if isinstance(image_size, bool) or not isinstance(image_size, int):
-        raise TypeError(
-            f"`image_size` must be a positive int. Received: image_size={image_size!r}"
-        )
-    if image_size <= 0:
-        raise ValueError(
-            f"`image_size` must be a positive int. Received: image_size={image_size!r}"
-        )
+    image_size = check_positive_int(image_size, "image_size")
     return DEFAULT_STYLE_SIZE_RATIO * image_size
 
 
@@ -353,18 +325,8 @@ def compile_perceptual(
         optimizer = keras.optimizers.Adam(DEFAULT_LEARNING_RATE)
     if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off():
         kwargs["jit_compile"] = True
-    if style_size is not None:
-        if isinstance(style_size, bool) or not isinstance(style_size, int):
-            raise TypeError(
-                f"`style_size` must be a positive int or None. "
-                f"Received: style_size={style_size!r}"
-            )
-        if style_size <= 0:
-            raise ValueError(
-                f"`style_size` must be a positive int or None. "
-                f"Received: style_size={style_size!r}"
-            )
-    loss_network = _check_loss_network(loss_network)
+    style_size = check_int(style_size, "style_size", allow_none=True)
+    loss_network = check_loss_network(loss_network)
     defaults = {
         **DEFAULT_LAYERS[loss_network],
         **DEFAULT_LOSS_WEIGHTS[loss_network],

@@ -11,6 +11,8 @@ module can use them without slowing down `--help`.
 import argparse
 import sys
 
+from keras_style.checks import check_int, int_requirement
+
 
 def comma_list(kind, what):
     """argparse type: 'a,b,c' -> [kind(a), kind(b), kind(c)]."""
@@ -30,21 +32,20 @@ def comma_list(kind, what):
 
 
 def positive_int(text):
-    return _int_at_least(text, 1, "a positive integer")
+    return _int_at_least(text, 1)
 
 
 def non_negative_int(text):
-    return _int_at_least(text, 0, "an integer >= 0")
+    return _int_at_least(text, 0)
 
 
-def _int_at_least(text, minimum, what):
+def _int_at_least(text, minimum):
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
-    return value
+        return check_int(int(text), "value", minimum=minimum)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"must be {int_requirement(minimum)}. Received: {text!r}"
+        ) from None
 
 
 def add_output_options(parser):
