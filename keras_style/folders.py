@@ -1,7 +1,10 @@
-"""Stylizing a folder of images: mirrored sub-folders, bad files skipped.
+"""Stylizing a folder of images and videos: mirrored sub-folders, bad files
+skipped.
 
 Used by `Stylizer.stylize_folder`; every output is written atomically, and
 files that cannot be read or stylized are reported, never aborting the run.
+Videos (and animated GIFs) are found by probing the files with FFmpeg when
+the `video` extra is installed.
 """
 
 import collections
@@ -10,22 +13,64 @@ import sys
 
 import numpy as np
 
-from keras_style.image import list_images, load_image_with_alpha, save_image
+from keras_style.image import IMAGE_EXTENSIONS, load_image_with_alpha, save_image
 from keras_style.progbar import Progbar
 
 FolderResult = collections.namedtuple("FolderResult", ["written", "skipped"])
 
 
-def stylize_folder(stylizer, input_dir, output_dir, *, verbose=1, **kwargs):
-    """Stylizes every image under `input_dir` into `output_dir`; see
-    `Stylizer.stylize_folder`."""
+# Names that are videos for sure: without the `video` extra they are reported
+# as skipped (naming the extra) rather than silently left out.
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mpg", ".mpeg")
+
+
+def media_files(input_dir, *, name="input_dir"):
+    """Sorted `[(path, kind)]` under `input_dir`, recursively; `kind` is
+    `"image"`, `"video"` (probed with FFmpeg; animated GIFs included) or
+    `"video-unreadable"` (a video name while the `video` extra is missing).
+    Other files are left out."""
+    input_dir = pathlib.Path(input_dir)
+    if not input_dir.is_dir():
+        raise FileNotFoundError(
+            f"`{name}` must be an existing directory. "
+            f"Received: {name}={str(input_dir)!r}"
+        )
+    try:
+        from keras_style.video import is_video, require_av
+
+        require_av()
+    except ImportError:  # no `video` extra: images only
+        is_video = None
+    found = []
+    for path in sorted(p for p in input_dir.rglob("*") if p.is_file()):
+        suffix = path.suffix.lower()
+        if is_video is None:
+            if suffix in IMAGE_EXTENSIONS:
+                found.append((path, "image"))
+            elif suffix in VIDEO_EXTENSIONS:
+                found.append((path, "video-unreadable"))
+        elif suffix in IMAGE_EXTENSIONS and suffix != ".gif":
+            found.append((path, "image"))
+        elif is_video(path):
+            found.append((path, "video"))
+        elif suffix in IMAGE_EXTENSIONS:  # a still GIF
+            found.append((path, "image"))
+    return found
+
+
+def stylize_folder(
+    stylizer, input_dir, output_dir, *, verbose=1, video_options=None, **kwargs
+):
+    """Stylizes every image and video under `input_dir` into `output_dir`;
+    see `Stylizer.stylize_folder`. `video_options` (e.g. `consistency`,
+    `start`, `end`) go to `stylize_video` for the videos only."""
     from keras_style.stylizer import check_options
 
     # Bad options fail once, up front, not as one skipped file each.
     check_options(**{k: v for k, v in kwargs.items() if k != "preserve_colors"})
     input_dir = pathlib.Path(input_dir)
     output_dir = pathlib.Path(output_dir)
-    files = list_images(input_dir, name="input_dir")
+    files = media_files(input_dir, name="input_dir")
     if output_dir.resolve() == input_dir.resolve():
         raise ValueError(
             "`output_dir` must differ from `input_dir` (outputs keep the input "
@@ -33,11 +78,26 @@ def stylize_folder(stylizer, input_dir, output_dir, *, verbose=1, **kwargs):
         )
     # Outputs inside the input folder are never inputs (a rerun would
     # stylize its own earlier results).
-    files = [p for p in files if not p.resolve().is_relative_to(output_dir.resolve())]
-    progbar = Progbar(len(files), verbose=verbose, unit_name="image")
+    files = [
+        (p, kind)
+        for p, kind in files
+        if not p.resolve().is_relative_to(output_dir.resolve())
+    ]
+    progbar = Progbar(len(files), verbose=verbose, unit_name="file")
     written, skipped = [], {}
-    for i, path in enumerate(files):
+    for i, (path, kind) in enumerate(files):
         target = output_dir / path.relative_to(input_dir)
+        if kind != "image":
+            try:
+                target = _stylize_video_file(
+                    stylizer, path, target, kind, kwargs, video_options or {}
+                )
+            except (ValueError, OSError, ImportError) as e:
+                skipped[path] = str(e)
+            else:
+                written.append(target)
+            progbar.update(i + 1)
+            continue
         try:
             rgb, alpha = load_image_with_alpha(path, name="input")
         except (ValueError, OSError) as e:
@@ -63,3 +123,19 @@ def stylize_folder(stylizer, input_dir, output_dir, *, verbose=1, **kwargs):
         for path, reason in skipped.items():
             print(f"  {path}: {reason}", file=sys.stderr)
     return FolderResult(written, skipped)
+
+
+def _stylize_video_file(stylizer, path, target, kind, options, video_options):
+    if kind == "video-unreadable":
+        from keras_style.video import require_av
+
+        require_av()  # raises the ImportError that names the extra
+    from keras_style.video.writer import check_output_path
+
+    try:
+        check_output_path(target)
+    except ValueError:  # a video under a name FFmpeg cannot write to
+        target = target.with_name(target.name + ".mp4")
+    # One line per video from the folder's progress bar, not a nested bar.
+    stylizer.stylize_video(path, target, verbose=0, **options, **video_options)
+    return target

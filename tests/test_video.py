@@ -306,6 +306,62 @@ def test_missing_extra_names_it(monkeypatch):
         video.require_av()
 
 
+def _mixed_folder(root, clip):
+    """A photo, a video under a misleading name, an animated GIF, a text file."""
+    (root / "sub").mkdir(parents=True)
+    Image.fromarray(moving_frames(1)[0]).save(root / "photo.png")
+    (root / "sub" / "holiday.dat").write_bytes(clip.read_bytes())
+    gif = [Image.fromarray(f) for f in moving_frames(4)]
+    gif[0].save(root / "anim.gif", save_all=True, append_images=gif[1:], duration=100)
+    (root / "notes.txt").write_text("not media")
+    return root
+
+
+def test_folder_input_holds_photos_and_videos(tiny, clip, tmp_path):
+    src = _mixed_folder(tmp_path / "in", clip)
+    result = tiny.stylize_folder(
+        src, tmp_path / "out", verbose=0, video_options=dict(consistency="none")
+    )
+    assert result.skipped == {}
+    names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in result.written)
+    # A video under a name FFmpeg cannot write gets an MP4 name added.
+    assert names == ["anim.gif", "photo.png", "sub/holiday.dat.mp4"]
+    frames, _, _ = read_video(tmp_path / "out" / "sub" / "holiday.dat.mp4")
+    assert len(frames) == 20 and frames[0].shape == (48, 64, 3)
+    assert audio_packets(tmp_path / "out" / "sub" / "holiday.dat.mp4")
+    assert Image.open(tmp_path / "out" / "anim.gif").n_frames == 4
+    assert np.asarray(Image.open(tmp_path / "out" / "photo.png")).shape == (48, 64, 3)
+
+
+def test_folder_videos_without_the_extra_are_reported(
+    tiny, clip, tmp_path, monkeypatch
+):
+    src = _mixed_folder(tmp_path / "in", clip)
+    (src / "clip.mp4").write_bytes(clip.read_bytes())
+    monkeypatch.setitem(sys.modules, "av", None)
+    with pytest.warns(UserWarning, match="only the first is used"):
+        result = tiny.stylize_folder(src, tmp_path / "out", verbose=0)
+    # Images (the GIF as a still) are written; the named video is reported.
+    assert sorted(p.name for p in result.written) == ["anim.gif", "photo.png"]
+    assert list(result.skipped) == [src / "clip.mp4"]
+    assert "keras-style[video]" in result.skipped[src / "clip.mp4"]
+
+
+def test_cli_folder_with_a_video(tmp_path, clip, capsys):
+    from keras_style.cli import main
+
+    preset = tmp_path / "tiny_preset"
+    tiny_net(3).save_to_preset(preset)
+    src = _mixed_folder(tmp_path / "in", clip)
+    code = main(
+        ["stylize", str(src), "--style", str(preset), "-o", str(tmp_path / "out")]
+        + ["--consistency", "none", "--end", "1.0", "-q"]
+    )
+    assert code == 0, capsys.readouterr().err
+    frames, _, _ = read_video(tmp_path / "out" / "sub" / "holiday.dat.mp4")
+    assert len(frames) == 10  # --end applies to the folder's videos
+
+
 def test_memory_does_not_grow_with_length(tiny, tmp_path):
     short = write_clip(tmp_path / "short.mp4", moving_frames(20, 96, 160))
     long = write_clip(tmp_path / "long.mp4", moving_frames(100, 96, 160))

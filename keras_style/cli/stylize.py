@@ -93,7 +93,12 @@ def run(args):
     skipped = 0
     for src, dst, is_dir in pairs:
         if is_dir:
-            result = stylizer.stylize_folder(src, dst, verbose=verbose, **options)
+            video_options = dict(
+                consistency=args.consistency, start=args.start, end=args.end
+            )
+            result = stylizer.stylize_folder(
+                src, dst, verbose=verbose, video_options=video_options, **options
+            )
             skipped += len(result.skipped)
             if args.quiet:
                 # Skipped files are errors: listed even when quiet.
