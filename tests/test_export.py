@@ -251,6 +251,12 @@ def test_unwritable_folder(net, tmp_path):
         folder.chmod(0o700)
 
 
+def test_output_folder_that_is_a_file(net, tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(PermissionError, match="Received: path="):
+        net.export(tmp_path / "taken" / "wave.onnx")
+
+
 def test_missing_extra_names_it(net, tmp_path, monkeypatch):
     import importlib
 
