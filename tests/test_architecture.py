@@ -17,6 +17,8 @@ TRAINING_MODULES = (
     "keras_style.optimize",
     "keras_style.callbacks",
     "keras_style.data",
+    "keras_style.training_run",
+    "keras_style.backup_and_restore",
 )
 
 
@@ -29,16 +31,28 @@ def _python(code):
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_zoo_inference_loads_no_training_code():
-    loaded = _python(
+def _training_modules_loaded_by_inference(extra_import=""):
+    return _python(
         "import sys, numpy as np\n"
         "import keras_style\n"
         "stylizer = keras_style.zoo.load('wave')\n"
+        f"{extra_import}\n"
         "assert stylizer.stylize(np.zeros((16, 16, 3), 'uint8')).size == (16, 16)\n"
         "net = keras_style.TransformNet.from_preset('rain_princess')\n"
         f"print([m for m in {TRAINING_MODULES!r} if m in sys.modules])\n"
     )
-    assert loaded == "[]"
+
+
+def test_zoo_inference_loads_no_training_code():
+    assert _training_modules_loaded_by_inference() == "[]"
+
+
+def test_a_training_import_during_inference_is_seen():
+    # The check above can fail: an inference path that pulled in the
+    # training entry point would be reported.
+    loaded = _training_modules_loaded_by_inference("import keras_style.training_run")
+    assert "keras_style.training_run" in loaded
+    assert "keras_style.backup_and_restore" in loaded
 
 
 def test_importing_any_module_changes_no_environment_variable():
