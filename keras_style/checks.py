@@ -4,6 +4,7 @@ Standard library only, so the command line can use them without importing
 Keras.
 """
 
+import math
 import numbers
 
 
@@ -53,3 +54,40 @@ def check_int(value, name, *, minimum=1, allow_none=False):
 def check_positive_int(value, name, *, allow_none=False):
     """`check_int` with `minimum=1`: a positive integer (or None if allowed)."""
     return check_int(value, name, minimum=1, allow_none=allow_none)
+
+
+def check_float(value, name, *, positive=False):
+    """Returns `value` as a float if it is a finite number, >= 0 (or > 0).
+
+    Anything `float()` accepts passes (ints, numpy numbers, numeric strings).
+
+    Args:
+        value: the value to check.
+        name: the argument's name, for the message.
+        positive: require `> 0` instead of `>= 0`.
+
+    Returns:
+        `float(value)`.
+
+    Raises:
+        TypeError: `value` is not a number.
+        ValueError: `value` is negative (or 0 when `positive`), NaN or
+            infinite.
+
+    Example:
+
+    >>> check_float(2, "style_weight")
+    2.0
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`{name}` must be a number. Received: {name}={value!r}"
+        ) from None
+    bound = "> 0" if positive else ">= 0"
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise ValueError(
+            f"`{name}` must be a finite number {bound}. Received: {name}={value!r}"
+        )
+    return number

@@ -8,6 +8,8 @@ channels-last tensors and work under every Keras backend.
 import keras
 from keras import ops
 
+from keras_style.checks import check_float
+
 
 def gram_matrix(features):
     """Batched Gram matrix normalised by `C * H * W`.
@@ -108,17 +110,7 @@ def total_variation_loss(images):
 
 
 def _check_weight(value, name):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"`{name}` must be a number. Received: {name}={value!r}"
-        ) from None
-    if not value >= 0 or value == float("inf"):
-        raise ValueError(
-            f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
-        )
-    return value
+    return check_float(value, name)
 
 
 @keras.saving.register_keras_serializable(package="keras_style")

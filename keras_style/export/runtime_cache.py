@@ -16,6 +16,7 @@ import pathlib
 from keras_style.export import formats
 from keras_style.export.exporter import export_network
 from keras_style.export.runtimes import load_exported
+from keras_style.preset_utils import sha256_file
 
 # `Stylizer` runtimes backed by an exported file (SavedModel is not faster
 # than Keras itself, so it is not offered there).
@@ -36,14 +37,6 @@ def network_sha256(net):
         value = np.ascontiguousarray(keras.ops.convert_to_numpy(weight), "<f4")
         digest.update(str(value.shape).encode())
         digest.update(value.tobytes())
-    return digest.hexdigest()
-
-
-def _file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -74,7 +67,7 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None):
     if _verified(path, stamp, key):
         return path
     export_network(net, path, runtime, metadata=metadata, overwrite=True)
-    record = {"network_sha256": key, "file_sha256": _file_sha256(path)}
+    record = {"network_sha256": key, "file_sha256": sha256_file(path)}
     tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
     tmp.write_text(json.dumps(record))
     os.replace(tmp, stamp)
@@ -91,7 +84,7 @@ def _verified(path, stamp, key):
     return (
         isinstance(record, dict)
         and record.get("network_sha256") == key
-        and record.get("file_sha256") == _file_sha256(path)
+        and record.get("file_sha256") == sha256_file(path)
     )
 
 

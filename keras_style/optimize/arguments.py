@@ -60,20 +60,6 @@ def check_optimizer(optimizer):
     )
 
 
-def check_positive_float(value, name):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"`{name}` must be a number. Received: {name}={value!r}"
-        ) from None
-    if not (math.isfinite(number) and number > 0):
-        raise ValueError(
-            f"`{name}` must be a finite number > 0. Received: {name}={value!r}"
-        )
-    return number
-
-
 def check_color_transfer(value, preserve_colors=False):
     if value is None or (isinstance(value, str) and value.lower() == "none"):
         return None

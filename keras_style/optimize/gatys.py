@@ -11,7 +11,7 @@ from keras import ops
 
 from keras_style import defaults
 from keras_style import image as image_lib
-from keras_style.checks import check_positive_int
+from keras_style.checks import check_float, check_positive_int
 from keras_style.features import check_layers, check_vgg_weights, vgg_feature_extractor
 from keras_style.losses import PerceptualLoss
 from keras_style.optimize import arguments, initialization, schedule
@@ -187,8 +187,8 @@ class GatysStyleTransfer:
         stages = schedule.resolve_stages(size, scales)
         stage_iterations = schedule.resolve_iterations(iterations, len(stages))
         optimizer = arguments.check_optimizer(optimizer)
-        learning_rate = arguments.check_positive_float(learning_rate, "learning_rate")
-        style_scale = arguments.check_positive_float(style_scale, "style_scale")
+        learning_rate = check_float(learning_rate, "learning_rate", positive=True)
+        style_scale = check_float(style_scale, "style_scale", positive=True)
         color_transfer = arguments.check_color_transfer(color_transfer, preserve_colors)
         monitor = Monitor(
             self.loss, verbose, save_every, save_path, callback, preserve_colors
