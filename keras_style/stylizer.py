@@ -21,7 +21,7 @@ from keras_style.stylize_options import check_options
 from keras_style.tiling import AUTO_TILE_PIXELS, DEFAULT_TILE_SIZE, MAX_PASS_PIXELS
 from keras_style.transform_net import MIN_SIZE, TransformNet
 
-# Re-exported: the option check and the tiling constants were defined here.
+# Re-exported from stylize_options.py and tiling.py, where they moved.
 __all__ = [
     "AUTO_TILE_PIXELS",
     "DEFAULT_TILE_SIZE",
@@ -52,7 +52,7 @@ class Stylizer:
 
     Output always has the size (after EXIF orientation) of the input. Images
     with more than `AUTO_TILE_PIXELS` pixels are stylized in overlapping tiles
-    unless `tile_size` is given. The network's instance normalisation computes
+    (`keras_style.tiling`) unless `tile_size` is given. The network's instance normalisation computes
     statistics per tile, so a tiled result is not identical to a one-pass
     result: brush strokes differ at the texture level (wave style, 160x320
     photo, three 160-px tiles: mean absolute difference ~10 and median 7 on
@@ -66,7 +66,9 @@ class Stylizer:
         name: optional label (the zoo passes the style name).
         metadata: optional dict describing the model (licence, source, ...).
         preset_dir: optional path of the preset the model came from.
-        max_pass_pixels: most pixels one network call may hold.
+        max_pass_pixels: most pixels one network call may hold; larger
+            batches are split (`keras_style.batching`) and a larger single
+            image or tile is an error (default `MAX_PASS_PIXELS`).
         runtime: what runs the network: `"keras"` (default, any backend),
             or an exported file in its own CPU runtime, `"onnx"`
             (onnxruntime) or `"litert"` (the LiteRT interpreter). The
@@ -291,21 +293,34 @@ class Stylizer:
             results.append(to_pil(out, alpha))
         return results[0] if single else results
 
-    def stylize_folder(self, input_dir, output_dir, *, verbose=1, **kwargs):
-        """Stylizes every image under `input_dir` into `output_dir`.
+    def stylize_folder(
+        self, input_dir, output_dir, *, verbose=1, video_options=None, **kwargs
+    ):
+        """Stylizes every image and video under `input_dir` into `output_dir`.
 
         Sub-folders are mirrored and file names kept (the format follows the
-        extension). Each output is written atomically; files that cannot be
-        read are skipped and reported, never aborting the run.
+        extension). Images go through `stylize`; with the `video` extra, files
+        are probed with FFmpeg and videos (animated GIFs too) go through
+        `stylize_video` (`.mp4` is appended to a name FFmpeg cannot write).
+        Without the extra, video files are skipped with a reason naming it.
+        Outputs are written atomically; files that cannot be read or
+        stylized are skipped and reported, never aborting the run.
 
         Args:
-            input_dir: folder searched recursively for images.
+            input_dir: folder searched recursively for images and videos.
             output_dir: destination folder (created; must differ from
                 `input_dir`).
             verbose: 1 shows a progress bar and lists skipped files on
                 stderr; 2 prints plain progress lines instead of the bar (for
                 logs: one every few seconds and one at the end); 0 is silent.
-            **kwargs: forwarded to `stylize` (`strength`, `tile_size`, ...).
+            video_options: optional dict of `stylize_video` options for the
+                videos only, e.g. `dict(consistency="flow", start=0, end=10)`
+                (`consistency`, `start`, `end`, `blend`, `crf`, `codec`,
+                `audio`, ...); images ignore it.
+            **kwargs: forwarded to `stylize` for images and to
+                `stylize_video` for videos (`strength`, `preserve_colors`,
+                `max_size`, `tile_size`, `batch_size`, ...); checked once, up
+                front.
 
         Returns:
             A `FolderResult(written, skipped)`: the list of written paths and a
@@ -313,13 +328,21 @@ class Stylizer:
 
         Example:
 
-        >>> result = stylizer.stylize_folder("photos/", "styled/")
+        >>> result = stylizer.stylize_folder("media/", "styled/",
+        ...                                  video_options=dict(end=10))
         >>> len(result.written), result.skipped
         (12, {})
         """
         from keras_style.folders import stylize_folder
 
-        return stylize_folder(self, input_dir, output_dir, verbose=verbose, **kwargs)
+        return stylize_folder(
+            self,
+            input_dir,
+            output_dir,
+            verbose=verbose,
+            video_options=video_options,
+            **kwargs,
+        )
 
     def stylize_video(
         self,
