@@ -323,6 +323,49 @@ def test_zoo_load_onnx_runtime_matches_keras_and_is_cached(tmp_path, rng, monkey
     assert np.abs(np.asarray(again.stylize(image), "int16") - expected).max() <= 1
 
 
+def test_cli_stylize_runtime_onnx_matches_keras(tmp_path, rng):
+    needs_runtime("onnx")
+    preset = tiny_net("reflect", "nearest").save_to_preset(tmp_path / "tiny")
+    photo = tmp_path / "photo.png"
+    Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype="uint8")).save(photo)
+    outputs = {}
+    for runtime in ("keras", "onnx"):
+        out = tmp_path / f"{runtime}.png"
+        args = ["stylize", str(photo), "-s", str(preset), "-o", str(out)]
+        assert cli.main([*args, "--runtime", runtime, "--quiet"]) == 0
+        outputs[runtime] = np.asarray(Image.open(out), "int16")
+    assert outputs["onnx"].shape == (37, 53, 3)
+    assert np.abs(outputs["onnx"] - outputs["keras"]).max() <= 1
+    assert list((tmp_path / "cache" / "exported").glob("*.onnx"))
+
+
+def test_cli_stylize_runtime_without_the_extra_is_one_line(
+    tmp_path, rng, capsys, monkeypatch
+):
+    import importlib
+
+    real = importlib.import_module
+
+    def without_onnxruntime(name, *args, **kwargs):
+        if name == "onnxruntime":
+            raise ImportError("No module named 'onnxruntime'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", without_onnxruntime)
+    photo = tmp_path / "photo.png"
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype="uint8")).save(photo)
+    out = tmp_path / "out.png"
+    args = ["stylize", str(photo), "-s", "wave", "-o", str(out), "--runtime", "onnx"]
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("keras-style stylize: error:")
+    assert "keras-style[export]" in lines[0] and "runtime='onnx'" in lines[0]
+    assert not out.exists()
+
+
 def test_bad_runtime(net):
     from keras_style.stylizer import Stylizer
 

@@ -2,8 +2,9 @@
 
 `add_parser` registers the sub-command; `run` pairs each input with its
 destination (a file, or a folder for several inputs or a folder input), loads
-the style from the zoo, the Hub or a preset directory, and stylizes. The
-exit code is 1 when images in a folder were skipped.
+the style from the zoo, the Hub or a preset directory (run by Keras or, with
+`--runtime`, by an exported file's own runtime), and stylizes. The exit code
+is 1 when images in a folder were skipped.
 """
 
 import sys
@@ -80,7 +81,16 @@ def run(args):
     from keras_style.image import save_image
 
     pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
-    stylizer = zoo.load(args.style, revision=args.revision, cache_dir=args.cache_dir)
+    if args.runtime != "keras":
+        from keras_style.export.runtime_cache import check_runtime
+
+        check_runtime(args.runtime)  # a missing extra fails before any download
+    stylizer = zoo.load(
+        args.style,
+        revision=args.revision,
+        cache_dir=args.cache_dir,
+        runtime=args.runtime,
+    )
     options = dict(
         strength=args.strength,
         preserve_colors=args.preserve_colors,
@@ -180,6 +190,14 @@ def add_parser(subparsers):
     )
     p.add_argument("--start", type=float, help="videos: start time in seconds")
     p.add_argument("--end", type=float, help="videos: end time in seconds")
+    p.add_argument(
+        "--runtime",
+        choices=("keras", "onnx", "litert"),
+        default="keras",
+        help="what runs the network: keras (default), or the style exported "
+        "once (cached) and run by onnxruntime (onnx) or the LiteRT "
+        'interpreter (litert); these need pip install "keras-style[export]"',
+    )
     p.add_argument("--revision", help="Hub revision for hf:// styles")
     p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
     add_output_options(p)

@@ -13,7 +13,7 @@ import json
 import os
 import pathlib
 
-from keras_style.export import formats
+from keras_style.export import formats, requirements
 from keras_style.export.exporter import export_network
 from keras_style.export.runtimes import load_exported
 from keras_style.preset_utils import sha256_file
@@ -40,6 +40,32 @@ def network_sha256(net):
     return digest.hexdigest()
 
 
+def _check_runtime_name(runtime):
+    if runtime not in EXPORTED_RUNTIMES:
+        raise ValueError(
+            f"`runtime` must be 'keras' or one of {list(EXPORTED_RUNTIMES)}. "
+            f"Received: runtime={runtime!r}"
+        )
+
+
+def check_runtime(runtime):
+    """Checks, before any download or export, that `runtime` can be used.
+
+    The packages that export a network for `runtime` and run the file come
+    with the `export` extra; a missing one raises an `ImportError` naming it.
+
+    Args:
+        runtime: `"onnx"` or `"litert"`.
+    """
+    _check_runtime_name(runtime)
+    modules = requirements.WRITE.get((runtime, "float32"), ())
+    requirements.require(
+        modules + requirements.RUN[runtime],
+        f"The {runtime} runtime",
+        f"runtime={runtime!r}",
+    )
+
+
 def cached_export(net, runtime, *, cache_dir=None, metadata=None):
     """The path of `net` exported for `runtime`, exporting it when needed.
 
@@ -55,11 +81,7 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None):
     """
     from keras_style.zoo.cache import cache_root  # the zoo's cache location
 
-    if runtime not in EXPORTED_RUNTIMES:
-        raise ValueError(
-            f"`runtime` must be 'keras' or one of {list(EXPORTED_RUNTIMES)}. "
-            f"Received: runtime={runtime!r}"
-        )
+    _check_runtime_name(runtime)
     key = network_sha256(net)
     folder = cache_root(cache_dir) / "exported"
     path = folder / f"{key[:32]}{formats.SUFFIXES[runtime]}"
