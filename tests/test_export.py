@@ -257,17 +257,22 @@ def test_output_folder_that_is_a_file(net, tmp_path):
         net.export(tmp_path / "taken" / "wave.onnx")
 
 
-def test_missing_extra_names_it(net, tmp_path, monkeypatch):
+def without_module(monkeypatch, missing):
+    """Makes `importlib.import_module(missing)` fail, as when not installed."""
     import importlib
 
     real = importlib.import_module
 
-    def without_tf2onnx(name, *args, **kwargs):
-        if name == "tf2onnx":
-            raise ImportError("No module named 'tf2onnx'")
+    def import_module(name, *args, **kwargs):
+        if name == missing:
+            raise ImportError(f"No module named {missing!r}")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(importlib, "import_module", without_tf2onnx)
+    monkeypatch.setattr(importlib, "import_module", import_module)
+
+
+def test_missing_extra_names_it(net, tmp_path, monkeypatch):
+    without_module(monkeypatch, "tf2onnx")
     with pytest.raises(ImportError, match=r'keras-style\[export\]".*format=\'onnx\''):
         net.export(tmp_path / "wave.onnx")
     assert not (tmp_path / "wave.onnx").exists()
@@ -342,16 +347,7 @@ def test_cli_stylize_runtime_onnx_matches_keras(tmp_path, rng):
 def test_cli_stylize_runtime_without_the_extra_is_one_line(
     tmp_path, rng, capsys, monkeypatch
 ):
-    import importlib
-
-    real = importlib.import_module
-
-    def without_onnxruntime(name, *args, **kwargs):
-        if name == "onnxruntime":
-            raise ImportError("No module named 'onnxruntime'")
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(importlib, "import_module", without_onnxruntime)
+    without_module(monkeypatch, "onnxruntime")
     photo = tmp_path / "photo.png"
     Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype="uint8")).save(photo)
     out = tmp_path / "out.png"
