@@ -113,6 +113,43 @@ def _check_weight(value, name):
     return check_float(value, name)
 
 
+# Pixels at each border left out of the stability term: reflection padding
+# is not shift-equivariant there.
+STABILITY_MARGIN = 4
+
+
+def shift_down_right(images):
+    """`images` moved 1.5 px down and right (bilinear), one row and column
+    cropped: the mean of each 2x2 neighbourhood, one pixel in. An odd shift
+    exercises both the stride-2 aliasing of the network (whole-pixel motion)
+    and resampling (sub-pixel motion)."""
+    images = images[:, 1:, 1:]
+    return 0.25 * (
+        images[:, :-1, :-1]
+        + images[:, 1:, :-1]
+        + images[:, :-1, 1:]
+        + images[:, 1:, 1:]
+    )
+
+
+def stability_loss(model, x, y_pred):
+    """How much `model` fails to follow small motions of its input.
+
+    Mean squared difference (0..255 scale) between the stylized shifted
+    image, `model(shift(x))`, and the shifted stylized image, `shift(y_pred)`,
+    for the 1.5 px shift of `shift_down_right`: a network that commutes with
+    small motions gives steadier video (less flicker between the frames of a
+    moving camera); the single-image form of the temporal losses of Huang et
+    al. (CVPR 2017) and Gupta et al. (ICCV 2017). Costs one more pass of the
+    style network, no VGG pass.
+    """
+    shifted = model(shift_down_right(ops.convert_to_tensor(x)), training=True)
+    target = shift_down_right(ops.cast(y_pred, "float32"))
+    m = STABILITY_MARGIN
+    diff = ops.cast(shifted, "float32")[:, m:-m, m:-m] - target[:, m:-m, m:-m]
+    return ops.mean(ops.square(diff))
+
+
 @keras.saving.register_keras_serializable(package="keras_style")
 class PerceptualLoss:
     """`content_weight·content + style_weight·style + tv_weight·tv` from features.

@@ -22,14 +22,14 @@ import numpy as np
 from keras import ops
 
 from keras_style import defaults as D
-from keras_style.checks import check_int, check_positive_int
+from keras_style.checks import check_float, check_int, check_positive_int
 from keras_style.features import (
     check_vgg_weights,
     vgg_feature_extractor,
     vgg_sequence,
 )
 from keras_style.image import load_image
-from keras_style.losses import PerceptualLoss
+from keras_style.losses import PerceptualLoss, stability_loss
 
 DEFAULT_LOSS_NETWORK = D.TRAIN_LOSS_NETWORK
 
@@ -87,6 +87,7 @@ DEFAULT_STYLE_SIZE_RATIO = 2
 DEFAULT_LEARNING_RATE = D.TRAIN_LEARNING_RATE
 
 _TRACKERS = ("content_loss", "style_loss", "tv_loss")
+_STABILITY_TRACKER = "stability_loss"  # logged only when the term is on
 
 
 def check_loss_network(loss_network):
@@ -163,13 +164,16 @@ class PerceptualTask:
         trackers: `content_loss`, `style_loss`, `tv_loss` metrics.
     """
 
-    def __init__(self, network, loss, grams, style_png, settings, trackers):
+    def __init__(
+        self, network, loss, grams, style_png, settings, trackers, stability_weight=0.0
+    ):
         self.network = network
         self.loss = loss
         self.grams = grams
         self.style_png = style_png
         self.settings = settings
         self.trackers = trackers
+        self.stability_weight = stability_weight
 
     def compute_loss(self, model, x, y_pred):
         """Perceptual loss of `y_pred = model(x)` against content images `x`.
@@ -190,6 +194,10 @@ class PerceptualTask:
         weights = (loss.content_weight, loss.style_weight, loss.tv_weight)
         for tracker, key, w in zip(self.trackers, ("content", "style", "tv"), weights):
             tracker.update_state(parts[key] * w)
+        if self.stability_weight:
+            stability = self.stability_weight * stability_loss(model, x, y_pred)
+            self.trackers[len(weights)].update_state(stability)
+            total = total + stability
         for extra in model.losses:  # regularizers, add_loss
             total = total + ops.cast(ops.sum(extra), "float32")
         return _scale_loss_for_distribution(total)
@@ -267,6 +275,7 @@ def compile_perceptual(
     loss_network=DEFAULT_LOSS_NETWORK,
     vgg_weights="imagenet",
     style_size=None,
+    stability_weight=0.0,
     **kwargs,
 ):
     """Sets up perceptual-loss training (Johnson et al. 2016) for `model`.
@@ -308,6 +317,10 @@ def compile_perceptual(
             pixels; `None` keeps its size. The style's motifs come out at this
             pixel scale, so size it to the training crops:
             `default_style_size(image_size)`.
+        stability_weight: weight of the stability term
+            (`keras_style.losses.stability_loss`): the output must follow
+            small shifts of the input, which steadies video; 0 or None
+            (default) turns it off. See the README, "Video", for values.
         **kwargs: for `keras.Model.compile` (`jit_compile`,
             `steps_per_execution`, `run_eagerly`, ...).
 
@@ -326,6 +339,8 @@ def compile_perceptual(
     if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off():
         kwargs["jit_compile"] = True
     style_size = check_int(style_size, "style_size", allow_none=True)
+    if stability_weight is not None:  # None: off, as 0
+        stability_weight = check_float(stability_weight, "stability_weight")
     loss_network = check_loss_network(loss_network)
     defaults = {
         **DEFAULT_LAYERS[loss_network],
@@ -376,10 +391,18 @@ def compile_perceptual(
         "loss_network": loss_network,
         "vgg_weights": vgg_weights,
         "style_size": style_size,
+        "stability_weight": stability_weight,
     }
-    trackers = [keras.metrics.Mean(name=n) for n in _TRACKERS]
+    names = _TRACKERS + ((_STABILITY_TRACKER,) if stability_weight else ())
+    trackers = [keras.metrics.Mean(name=n) for n in names]
     task = PerceptualTask(
-        network, perceptual, grams, _encode_png(style), settings, trackers
+        network,
+        perceptual,
+        grams,
+        _encode_png(style),
+        settings,
+        trackers,
+        stability_weight=stability_weight,
     )
     return optimizer, kwargs, task
 

@@ -38,6 +38,7 @@ _LOSS_SETTINGS = (
     "content_weight",
     "style_weight",
     "tv_weight",
+    "stability_weight",
 )
 # The settings of a run, in the order of `settings.json` and the model card.
 # None stands for the library default (or, when resuming, the saved value).

@@ -72,6 +72,12 @@ def add_parser(subparsers):
     p.add_argument("--style-weight", type=float, help="default: per loss network")
     p.add_argument("--tv-weight", type=float, help="default: per loss network")
     p.add_argument(
+        "--stability-weight",
+        type=float,
+        help="weight of the video-stability term (output follows small shifts "
+        "of the input; ~1e4), default 0: off",
+    )
+    p.add_argument(
         "--learning-rate", type=float, help=f"Adam, default {D.TRAIN_LEARNING_RATE}"
     )
     p.add_argument(
