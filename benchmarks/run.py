@@ -9,12 +9,15 @@ Same command line and JSON fields as the peer; the Keras backend comes from
         --save out.png    # a real run: the loss reached, and when (time-to-quality)
     python benchmarks/run.py train --batch 2 --size 128 --iterations 5
     python benchmarks/run.py infer --height 512 --width 512
+    python benchmarks/run.py infer --height 512 --width 512 --style wave --runtime onnx
     python benchmarks/run.py tiled --height 4096 --width 4096 --style wave
     python benchmarks/run.py video --height 360 --width 640 --style wave --frames 30
 """
 
 import argparse
+import functools
 import json
+import os
 import platform
 import time
 
@@ -197,8 +200,6 @@ def bench_gatys_quality(args):
 def _timeit_cpu(fn, iterations, warmup=3):
     """(wall, process CPU / cores) seconds per call; CPU time is robust to
     other processes sharing the cores."""
-    import os
-
     for _ in range(warmup):
         fn()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -304,8 +305,6 @@ def bench_infer(args):
     donates and re-syncs the whole model state every call), PyTorch
     `predict_on_batch` (eager under `torch.no_grad`).
     """
-    import os
-
     import numpy as np
 
     from keras_style.transform_net import TransformNet
@@ -332,7 +331,18 @@ def bench_infer(args):
         model.compile(jit_compile=jit_compile)
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (1, args.height, args.width, 3)).astype("float32")
-    s, cpu = _timeit_cpu(_inference_fn(model, path, x), args.iterations)
+    fields = {}
+    if args.runtime == "keras":
+        fn = _inference_fn(model, path, x)
+    else:  # the exported file a Stylizer(runtime=...) would run
+        from keras_style.export import load_exported
+        from keras_style.export.runtime_cache import cached_export
+
+        exported = cached_export(model, args.runtime)
+        fn = functools.partial(load_exported(exported), x)
+        path = args.runtime
+        fields["file_mb"] = os.path.getsize(exported) / 2**20
+    s, cpu = _timeit_cpu(fn, args.iterations)
     report(
         task="johnson_infer",
         cpu_s_per_img=cpu,
@@ -342,7 +352,9 @@ def bench_infer(args):
         s_per_img=s,
         img_per_s=1 / s,
         path=path,
+        runtime=args.runtime,
         jit_compile=jit_compile if path == "predict" else path == "jit",
+        **fields,
     )
 
 
@@ -574,6 +586,12 @@ def main(argv=None):
     )
     p.add_argument("--tile-size", type=int, default=None, help="tiled: tile side")
     p.add_argument("--frames", type=int, default=30, help="video: clip length")
+    p.add_argument(
+        "--runtime",
+        choices=["keras", "onnx", "litert"],
+        default="keras",
+        help="infer: run the network in Keras or as an exported file",
+    )
     p.add_argument("--vgg-weights", help="gatys: VGG19 no-top weights (real run)")
     p.add_argument("--content", help="gatys: content photo (longest side --size)")
     p.add_argument("--save", help="gatys: write the result image here")

@@ -6,6 +6,7 @@ Used by the parity tests, by `Stylizer(runtime=...)` and by benchmarks.
 """
 
 import contextlib
+import os
 import pathlib
 
 import numpy as np
@@ -93,6 +94,9 @@ class LiteRTModel(_Exported):
         super().__init__(path)
         from ai_edge_litert.interpreter import Interpreter
 
+        # LiteRT runs on one thread unless told; ONNX Runtime and Keras use
+        # every core by default, and so does this.
+        threads = threads or len(os.sched_getaffinity(0))
         self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
         self.input = self.interpreter.get_input_details()[0]["index"]
         self.output = self.interpreter.get_output_details()[0]["index"]
