@@ -25,9 +25,6 @@ from keras_style.optimize.gatys import DEFAULT_STYLE_LAYERS as DEFAULT_STYLE_LAY
 from keras_style.optimize.gatys import GatysStyleTransfer as GatysStyleTransfer
 from keras_style.optimize.gatys import StylizeResult as StylizeResult
 from keras_style.optimize.gatys import stylize_optimize as stylize_optimize
-from keras_style.optimize.gradients import (
-    compile_value_and_grad as compile_value_and_grad,
-)
 from keras_style.optimize.initialization import INITS as INITS
 from keras_style.optimize.minimizers import LBFGS_HISTORY as LBFGS_HISTORY
 from keras_style.optimize.minimizers import lbfgs_minimize as lbfgs_minimize

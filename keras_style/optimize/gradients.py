@@ -13,43 +13,13 @@ from keras import ops
 from keras_style.optimize import vgg_forward
 
 
-def compile_value_and_grad(model, loss, use_tv=True, border=0):
-    """A compiled `f(image, content_targets, style_grams) -> (loss, parts, grad)`.
-
-    Args:
-        model: the frozen feature extractor (`vgg_feature_extractor`).
-        loss: a `PerceptualLoss` reading the extractor's taps.
-        use_tv: whether to compute the total-variation term.
-        border: pixels of reflection padding around the image before the
-            VGG pass, cropped off the features again (see `compile_step`).
-
-    Returns:
-        A function of a `(1, H, W, 3)` image tensor and the targets returning
-        the weighted total loss, the dict of unweighted parts and the gradient
-        of the total with respect to the image (same shape).
-
-    Example:
-
-    >>> from keras_style.features import vgg_feature_extractor
-    >>> from keras_style.losses import PerceptualLoss
-    >>> model = vgg_feature_extractor(["relu1_1", "relu2_1"], weights=None)
-    >>> loss = PerceptualLoss(["relu2_1"], ["relu1_1"], 1.0, 1e3)
-    >>> image = keras.random.uniform((1, 32, 32, 3), maxval=255.0)
-    >>> features = model(image)
-    >>> targets = {"relu2_1": features["relu2_1"]}
-    >>> f = compile_value_and_grad(model, loss)
-    >>> total, parts, grad = f(image, targets, loss.style_targets(features))
-    >>> tuple(grad.shape), sorted(parts)
-    ((1, 32, 32, 3), ['content', 'style', 'tv'])
-    """
-    return compile_step(model, loss, use_tv, border)[1]
-
-
 def compile_step(model, loss, use_tv=True, border=0):
     """`(features, value_and_grad)` built on one forward pass of `model`.
 
-    `value_and_grad` is `compile_value_and_grad`'s function; `features(image)
-    -> dict` is the forward pass it differentiates: the hand-written VGG pass
+    `value_and_grad(image, content_targets, style_grams) -> (loss, parts,
+    grad)` gives the weighted total loss, the dict of unweighted parts and
+    the gradient of the total with respect to the `(1, H, W, 3)` image;
+    `features(image) -> dict` is the forward pass it differentiates: the hand-written VGG pass
     of `vgg_forward.py` where the model is the plain chain
     `vgg_feature_extractor` builds, else the Keras model. Targets computed
     with it come from the same kernels as the features of each step (with
