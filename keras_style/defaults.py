@@ -46,3 +46,57 @@ TRAIN_VGG_WEIGHTS = "imagenet"
 # Most pixels one training step may hold (batch x crop, or the style image):
 # the VGG19 loss network and its gradients need ~3 kB per pixel.
 TRAIN_MAX_STEP_PIXELS = 4 * 2**20
+
+# Default taps per loss network. VGG16: Johnson et al. / pytorch/examples.
+# VGG19: lengstrom/fast-style-transfer (the pretrained "wave" and others),
+# i.e. Gatys et al.'s taps.
+TRAIN_LAYERS = {
+    "vgg16": {
+        "content_layers": ("relu2_2",),
+        "style_layers": ("relu1_2", "relu2_2", "relu3_3", "relu4_3"),
+    },
+    "vgg19": {
+        "content_layers": ("relu4_2",),
+        "style_layers": ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+    },
+}
+
+# Default loss weights per loss network.
+#
+# VGG16, derived from pytorch/examples fast_neural_style (content 1e5, style
+# 1e10). Its VGG16 sees `(x / 255 - mean) / std`; ours sees the Caffe input
+# `x - 255 * mean` (BGR) of the Keras ImageNet weights, i.e. the same picture
+# scaled by s = 255 * std ≈ 255 * 0.226 ≈ 57.6. ReLU networks are positively
+# homogeneous and both VGG16s were trained on their own input scale, so our
+# activations are about s times theirs at every tap. Both codebases use
+# mean-squared losses and Grams normalised by C·H·W, hence
+#   content MSE scales by s² ≈ 3.3e3  ->  1e5  / 3.3e3 ≈ 30,
+#   Gram scales by s², its MSE by s⁴ ≈ 1.1e7  ->  1e10 / 1.1e7 ≈ 900.
+# TV is off by default, as in pytorch/examples. Not checked with real VGG16
+# weights (none here).
+#
+# VGG19: lengstrom/fast-style-transfer's losses are ours term for term (its
+# VGG19 takes the same Caffe input; content MSE, Grams normalised by C·H·W,
+# style MSE summed over layers, TV as mean squared neighbour differences),
+# so its weights (content 7.5, style 100, TV 200) carry over unchanged; its
+# pretrained "wave" network shows they give stylised and recognisable
+# results after ~40k steps at batch 4 on COCO. Short runs were measured
+# with the real ImageNet VGG19 on a held-out photo (docs/
+# make_trained_example.py): after 250-300 steps at batch 2 on ~50 photos
+# (128 px crops) both 7.5 and 30 for content gave wave texture only (relu4_2
+# distance from the photo 0.92-0.96, lengstrom's network 0.69): the network
+# has not yet learnt to pass the photo through, whatever the weight (content
+# alone falls by only ~15% in 75 steps). So the long-run weights stay. At
+# 2400 steps the output is fully stylised (Grams 0.725 of the way to the
+# painting's, lengstrom 0.756) and photos like the training ones stay
+# recognisable, but the held-out portrait does not yet (relu4_2 0.925).
+TRAIN_LOSS_WEIGHTS = {
+    "vgg16": {"content_weight": 30.0, "style_weight": 900.0, "tv_weight": 0.0},
+    "vgg19": {"content_weight": 7.5, "style_weight": 100.0, "tv_weight": 200.0},
+}
+
+# The style image's longest side, as a multiple of the training crop size.
+# The network paints the style's motifs at their pixel size: a 928 px wave
+# against 128 px crops gave motifs larger than the crops, 4x (512 px) still
+# stripes across the whole picture; 2x keeps several motifs per crop.
+TRAIN_STYLE_SIZE_RATIO = 2
