@@ -51,7 +51,8 @@ def media_files(input_dir, *, name="input_dir"):
                 found.append((path, "video-unreadable"))
         elif suffix in IMAGE_EXTENSIONS and suffix != ".gif":
             found.append((path, "image"))
-        elif is_video(path):
+        elif is_video(path) or suffix in VIDEO_EXTENSIONS:
+            # (a broken file with a video name is reported, not left out)
             found.append((path, "video"))
         elif suffix in IMAGE_EXTENSIONS:  # a still GIF
             found.append((path, "image"))

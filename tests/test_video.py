@@ -319,10 +319,11 @@ def _mixed_folder(root, clip):
 
 def test_folder_input_holds_photos_and_videos(tiny, clip, tmp_path):
     src = _mixed_folder(tmp_path / "in", clip)
+    (src / "broken.mp4").write_bytes(b"not a video")
     result = tiny.stylize_folder(
         src, tmp_path / "out", verbose=0, video_options=dict(consistency="none")
     )
-    assert result.skipped == {}
+    assert list(result.skipped) == [src / "broken.mp4"]
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in result.written)
     # A video under a name FFmpeg cannot write gets an MP4 name added.
     assert names == ["anim.gif", "photo.png", "sub/holiday.dat.mp4"]
