@@ -69,22 +69,15 @@ def machine_description():
         return cpu
 
 
-def run_once(cmd, env):
+def run_rows(cmd, env, tasks):
+    """Runs one side; its JSON lines whose `task` is in `tasks`."""
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
     rows = [
         json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")
     ]
-    return [r for r in rows if r.get("task") in SECONDS_FIELD]
-
-
-def run_rows(cmd, env, task):
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
-    lines = out.stdout.splitlines()
-    return [json.loads(x) for x in lines if x.startswith("{") and task in x]
+    return [r for r in rows if r.get("task") in tasks]
 
 
 def _option(argv, name, default):
@@ -120,11 +113,11 @@ def gatys_quality(args, passthrough, sides):
     """`gatys-quality`: one real run per side and repeat; medians."""
     results = {}  # side -> [time_to_quality dicts]
     for _ in range(args.repeats):
-        peer = run_rows(sides["peer"][0], sides["peer"][1], "gatys_run")[-1]
+        peer = run_rows(*sides["peer"], ("gatys_run",))[-1]
         for side, (cmd, env) in sides.items():
             if side == "peer":
                 continue
-            ours = run_rows(cmd, env, "gatys_run")[-1]
+            ours = run_rows(cmd, env, ("gatys_run",))[-1]
             results.setdefault(side, []).append(time_to_quality(ours, peer))
     date = datetime.date.today().isoformat()
     machine = machine_description()
@@ -206,7 +199,7 @@ def main(argv=None):
     times = {}  # (side, task) -> [seconds]
     for _ in range(args.repeats):
         for side, (cmd, env) in sides.items():
-            for row in run_once(cmd, env):
+            for row in run_rows(cmd, env, SECONDS_FIELD):
                 times.setdefault((side, row["task"]), []).append(
                     row[SECONDS_FIELD[row["task"]]]
                 )
