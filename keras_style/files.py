@@ -26,6 +26,28 @@ def current_umask():
     return mask
 
 
+def write_text_atomic(path, text):
+    """Writes `text` to `path` through a temporary sibling and a rename, so
+    readers see the old file or the new one, never a partial one.
+
+    Example:
+
+    >>> write_text_atomic("settings.json", "{}")
+    """
+    path = os.fspath(path)
+    tmp = os.path.join(
+        os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp"
+    )
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def publish_directory(built, destination):
     """Moves a finished temporary directory to `destination`, atomically.
 

@@ -24,6 +24,7 @@ from keras_style.backup_and_restore import StepBackupAndRestore
 from keras_style.callbacks import StepLossLog, StopOnNaN, StylePreview
 from keras_style.checks import check_int
 from keras_style.data import image_dataset
+from keras_style.files import write_text_atomic
 from keras_style.image import list_images, load_image
 from keras_style.model_card import model_card
 from keras_style.transform_net import TransformNet
@@ -211,9 +212,9 @@ def train_style(
         seed=settings["seed"],
     )
     ckpt.mkdir(parents=True, exist_ok=True)
-    tmp = ckpt / "settings.json.tmp"
-    tmp.write_text(json.dumps(settings, indent=2, default=str))
-    os.replace(tmp, ckpt / "settings.json")
+    write_text_atomic(
+        ckpt / "settings.json", json.dumps(settings, indent=2, default=str)
+    )
     run_callbacks = [
         StopOnNaN(),
         StepBackupAndRestore(

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from keras_style import files
 
 
@@ -27,3 +29,16 @@ def test_publish_directory_sets_mode_and_replaces(tmp_path):
     assert (dest / "f.txt").read_text() == "second"
     assert dest.stat().st_mode & 0o777 == 0o755
     assert sorted(p.name for p in tmp_path.iterdir()) == ["preset"]  # no leftovers
+
+
+def test_write_text_atomic_replaces_whole_files_only(tmp_path):
+    write_text_atomic = files.write_text_atomic
+
+    path = tmp_path / "settings.json"
+    write_text_atomic(path, "old")
+    write_text_atomic(path, "new")
+    assert path.read_text() == "new"
+    with pytest.raises(TypeError):
+        write_text_atomic(path, b"not text")  # fails mid-write
+    assert path.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]

@@ -10,12 +10,12 @@ network's) is exported again.
 
 import hashlib
 import json
-import os
 import pathlib
 
 from keras_style.export import formats, requirements
 from keras_style.export.exporter import export_network
 from keras_style.export.runtimes import load_exported
+from keras_style.files import write_text_atomic
 from keras_style.preset_utils import sha256_file
 
 # `Stylizer` runtimes backed by an exported file (SavedModel is not faster
@@ -90,9 +90,7 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None):
         return path
     export_network(net, path, runtime, metadata=metadata, overwrite=True)
     record = {"network_sha256": key, "file_sha256": sha256_file(path)}
-    tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(record))
-    os.replace(tmp, stamp)
+    write_text_atomic(stamp, json.dumps(record))
     return path
 
 
