@@ -24,11 +24,11 @@ FolderResult = collections.namedtuple("FolderResult", ["written", "skipped"])
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mpg", ".mpeg")
 
 
-def media_files(input_dir, *, name="input_dir"):
+def media_files(input_dir, *, exclude=None, name="input_dir"):
     """Sorted `[(path, kind)]` under `input_dir`, recursively; `kind` is
     `"image"`, `"video"` (probed with FFmpeg; animated GIFs included) or
     `"video-unreadable"` (a video name while the `video` extra is missing).
-    Other files are left out."""
+    Other files, and files under the folder `exclude`, are left out."""
     input_dir = pathlib.Path(input_dir)
     if not input_dir.is_dir():
         raise FileNotFoundError(
@@ -42,7 +42,13 @@ def media_files(input_dir, *, name="input_dir"):
     except ImportError:  # no `video` extra: images only
         is_video = None
     found = []
-    for path in sorted(p for p in input_dir.rglob("*") if p.is_file()):
+    exclude = None if exclude is None else pathlib.Path(exclude).resolve()
+    paths = sorted(
+        p
+        for p in input_dir.rglob("*")
+        if p.is_file() and not (exclude and p.resolve().is_relative_to(exclude))
+    )
+    for path in paths:
         suffix = path.suffix.lower()
         if is_video is None:
             if suffix in IMAGE_EXTENSIONS:
@@ -71,19 +77,14 @@ def stylize_folder(
     check_options(**{k: v for k, v in kwargs.items() if k != "preserve_colors"})
     input_dir = pathlib.Path(input_dir)
     output_dir = pathlib.Path(output_dir)
-    files = media_files(input_dir, name="input_dir")
+    # Outputs inside the input folder are never inputs (a rerun would
+    # stylize its own earlier results), nor probed.
+    files = media_files(input_dir, exclude=output_dir, name="input_dir")
     if output_dir.resolve() == input_dir.resolve():
         raise ValueError(
             "`output_dir` must differ from `input_dir` (outputs keep the input "
             f"file names). Received: output_dir={str(output_dir)!r}"
         )
-    # Outputs inside the input folder are never inputs (a rerun would
-    # stylize its own earlier results).
-    files = [
-        (p, kind)
-        for p, kind in files
-        if not p.resolve().is_relative_to(output_dir.resolve())
-    ]
     progbar = Progbar(len(files), verbose=verbose, unit_name="file")
     written, skipped = [], {}
     for i, (path, kind) in enumerate(files):
