@@ -28,7 +28,13 @@ def media_files(input_dir, *, exclude=None, name="input_dir"):
     """Sorted `[(path, kind)]` under `input_dir`, recursively; `kind` is
     `"image"`, `"video"` (probed with FFmpeg; animated GIFs included) or
     `"video-unreadable"` (a video name while the `video` extra is missing).
-    Other files, and files under the folder `exclude`, are left out."""
+    Other files, and files under the folder `exclude`, are left out.
+
+    Example:
+
+    >>> media_files("holiday/")
+    [(PosixPath('holiday/beach.jpg'), 'image'), (PosixPath('holiday/surf.mp4'), 'video')]
+    """
     input_dir = pathlib.Path(input_dir)
     if not input_dir.is_dir():
         raise FileNotFoundError(

@@ -122,7 +122,13 @@ def shift_down_right(images):
     """`images` moved 1.5 px down and right (bilinear), one row and column
     cropped: the mean of each 2x2 neighbourhood, one pixel in. An odd shift
     exercises both the stride-2 aliasing of the network (whole-pixel motion)
-    and resampling (sub-pixel motion)."""
+    and resampling (sub-pixel motion).
+
+    Example:
+
+    >>> shift_down_right(np.zeros((1, 16, 16, 3), "float32")).shape
+    (1, 14, 14, 3)
+    """
     images = images[:, 1:, 1:]
     return 0.25 * (
         images[:, :-1, :-1]
@@ -142,6 +148,13 @@ def stability_loss(model, x, y_pred):
     moving camera); the single-image form of the temporal losses of Huang et
     al. (CVPR 2017) and Gupta et al. (ICCV 2017). Costs one more pass of the
     style network, no VGG pass.
+
+    Example:
+
+    >>> net = TransformNet(filters=(8, 16, 32), residual_blocks=1)
+    >>> x = np.random.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    >>> float(stability_loss(net, x, net(x))) >= 0.0
+    True
     """
     shifted = model(shift_down_right(ops.convert_to_tensor(x)), training=True)
     target = shift_down_right(ops.cast(y_pred, "float32"))
