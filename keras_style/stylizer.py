@@ -9,6 +9,7 @@ are stylized in overlapping tiles blended with smooth weights.
 
 import json
 import pathlib
+import weakref
 
 import keras
 import numpy as np
@@ -34,13 +35,65 @@ __all__ = [
 def _forward(model, batch):
     """One compiled forward pass: float32 `(N, H, W, 3)` in 0..255 to numpy.
 
-    `predict_on_batch` compiles the model once per backend (a `tf.function`
-    with relaxed shapes on TensorFlow, `jax.jit` per input shape on JAX, eager
-    under `torch.no_grad` on PyTorch). Kept as the single inference entry
-    point so the fastest variant can be swapped in here (see benchmarks/).
+    TensorFlow and PyTorch: `predict_on_batch` (a `tf.function` with relaxed
+    shapes, run by TF's oneDNN kernels; eager under `torch.no_grad`). JAX: a
+    `jax.jit` of `stateless_call`, which takes half the CPU time of
+    `predict_on_batch` (that one donates and re-syncs the whole model state
+    on every call). Kept as the single inference entry point, and measured
+    as such by `benchmarks/run.py infer`.
     """
-    out = model.predict_on_batch(batch)
+    if keras.backend.backend() == "jax":
+        out = _jax_forward(model)(
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            batch,
+        )
+    else:
+        out = model.predict_on_batch(batch)
     return np.clip(np.asarray(out, dtype=np.float32), 0.0, 255.0)
+
+
+_JAX_FORWARD = weakref.WeakKeyDictionary()  # model -> its jitted forward pass
+
+
+def _jax_forward(model):
+    if model not in _JAX_FORWARD:
+        import jax
+
+        def forward(trainable, non_trainable, x):
+            return model.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+        _JAX_FORWARD[model] = jax.jit(forward)
+    return _JAX_FORWARD[model]
+
+
+COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
+
+
+def with_compute_dtype(model, dtype):
+    """`model`, or a copy of a `TransformNet` computing in `dtype`.
+
+    The copy shares nothing with `model` but the weight values; its Keras
+    policy is `mixed_{dtype}` (float32 weights, `dtype` activations), the
+    output stays float32.
+    """
+    if dtype is None or dtype == model.compute_dtype:
+        return model
+    if dtype not in COMPUTE_DTYPES:
+        raise ValueError(
+            f"`dtype` must be one of {COMPUTE_DTYPES} or None. Received: dtype={dtype!r}"
+        )
+    if not isinstance(model, TransformNet):
+        raise TypeError(
+            "`dtype` recasts a TransformNet; for another model, build it under "
+            "the Keras dtype policy you want. "
+            f"Received: model={type(model).__name__}"
+        )
+    policy = "float32" if dtype == "float32" else f"mixed_{dtype}"
+    copy = TransformNet.from_config({**model.get_config(), "dtype": policy})
+    copy.build()
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 class Stylizer:
@@ -69,6 +122,13 @@ class Stylizer:
         max_pass_pixels: most pixels one network call may hold; larger
             batches are split (`keras_style.batching`) and a larger single
             image or tile is an error (default `MAX_PASS_PIXELS`).
+        dtype: the network's compute dtype with the Keras runtime: `None`
+            (default: the model's own, float32 for the zoo), `"float32"`,
+            `"bfloat16"` or `"float16"`. Weights stay float32 (Keras
+            `mixed_*` policies); bfloat16 pays off on CPUs with AVX512-BF16
+            or AMX and on GPUs, float16 on GPUs only. With a real photo and
+            the zoo's "wave", bfloat16 stays within ~1 level (mean, 0..255)
+            of float32 (tests/test_stylizer.py).
         runtime: what runs the network: `"keras"` (default, any backend),
             or an exported file in its own CPU runtime, `"onnx"`
             (onnxruntime) or `"litert"` (the LiteRT interpreter). The
@@ -97,6 +157,7 @@ class Stylizer:
         metadata=None,
         preset_dir=None,
         max_pass_pixels=MAX_PASS_PIXELS,
+        dtype=None,
         runtime="keras",
         cache_dir=None,
     ):
@@ -105,7 +166,13 @@ class Stylizer:
                 "`model` must be a Keras model (e.g. a TransformNet). "
                 f"Received: model={type(model).__name__}"
             )
-        self.model = model
+        if dtype is not None and runtime != "keras":
+            raise ValueError(
+                "`dtype` applies to the Keras runtime; an exported runtime "
+                "keeps the precision it was exported with. "
+                f"Received: dtype={dtype!r}, runtime={runtime!r}"
+            )
+        self.model = with_compute_dtype(model, dtype)
         self.name = name or model.name
         self.metadata = dict(metadata or {})
         self.preset_dir = None if preset_dir is None else pathlib.Path(preset_dir)
@@ -170,14 +237,16 @@ class Stylizer:
         return zoo.load(preset, **kwargs)
 
     @classmethod
-    def from_preset_dir(cls, preset_dir, *, name=None, runtime="keras", cache_dir=None):
+    def from_preset_dir(
+        cls, preset_dir, *, name=None, dtype=None, runtime="keras", cache_dir=None
+    ):
         """Loads a `Stylizer` from a local preset directory.
 
         Args:
             preset_dir: a directory with `config.json` and `model.weights.h5`
                 (see `TransformNet.save_to_preset`).
             name: optional label; defaults to the directory name.
-            runtime, cache_dir: see `Stylizer`.
+            dtype, runtime, cache_dir: see `Stylizer`.
 
         Returns:
             A `Stylizer`.
@@ -200,6 +269,7 @@ class Stylizer:
             name=name or metadata.get("name") or preset_dir.name,
             metadata=metadata if isinstance(metadata, dict) else {},
             preset_dir=preset_dir,
+            dtype=dtype,
             runtime=runtime,
             cache_dir=cache_dir,
         )

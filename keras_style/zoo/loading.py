@@ -258,6 +258,7 @@ def load(
     force_download=False,
     endpoint=None,
     upstream_url=None,
+    dtype=None,
     runtime="keras",
 ):
     """Loads a pretrained style as a ready-to-use `Stylizer`.
@@ -267,6 +268,7 @@ def load(
             `"hf://owner/repo[@revision]"`, or a local preset directory.
         revision, cache_dir, force_download, endpoint, upstream_url: see
             `download`.
+        dtype: the compute dtype, e.g. `"bfloat16"`: see `Stylizer`.
         runtime: `"keras"` (default), `"onnx"` or `"litert"`: see `Stylizer`
             (an exported file is cached under `cache_dir` too).
 
@@ -283,5 +285,5 @@ def load(
         style, revision, cache_dir, force_download, endpoint, upstream_url
     )
     return Stylizer.from_preset_dir(
-        preset_dir, name=name, runtime=runtime, cache_dir=cache_dir
+        preset_dir, name=name, dtype=dtype, runtime=runtime, cache_dir=cache_dir
     )
