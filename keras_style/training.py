@@ -184,14 +184,17 @@ def _decode_png(text):
         ) from None
 
 
-def _xla_pays_off():
+def _xla_pays_off(model):
     """XLA for the TF train step on CPU, where Keras' "auto" leaves it off.
 
     TF's CPU kernels for the backward pass of the 9x9 and upsampling
-    convolutions are slow, and XLA's are faster (benchmarks/README.md). On a
-    GPU, Keras' "auto" decides, as it does under tf.distribute.
+    convolutions are slow, and XLA's are faster (benchmarks/README.md). Not
+    for bfloat16: XLA's CPU convolutions compute it in float32 with casts
+    around, while TF's oneDNN kernels use AVX512-BF16 / AMX where the CPU
+    has them. On a GPU, Keras' "auto" decides, as it does under
+    tf.distribute.
     """
-    if keras.backend.backend() != "tensorflow":
+    if keras.backend.backend() != "tensorflow" or model.compute_dtype == "bfloat16":
         return False
     import tensorflow as tf
 
@@ -289,7 +292,7 @@ def compile_perceptual(
         )
     if isinstance(optimizer, str) and optimizer.lower() == "adam":
         optimizer = keras.optimizers.Adam(DEFAULT_LEARNING_RATE)
-    if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off():
+    if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off(model):
         kwargs["jit_compile"] = True
     style_size = check_int(style_size, "style_size", allow_none=True)
     if stability_weight is not None:  # None: off, as 0

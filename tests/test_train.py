@@ -231,6 +231,21 @@ def test_mixed_precision_training_step(folder, style):
     assert np.isfinite(history.history["loss"]).all()
 
 
+@pytest.mark.parametrize("policy, xla", [("float32", True), ("mixed_bfloat16", False)])
+def test_tensorflow_cpu_train_step_picks_xla_except_for_bfloat16(style, policy, xla):
+    # XLA's CPU convolutions compute bfloat16 in float32 with casts around;
+    # TF's own oneDNN kernels use the CPU's bf16 instructions.
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the XLA choice is TensorFlow's")
+    import tensorflow as tf
+
+    if tf.config.list_logical_devices("GPU"):
+        pytest.skip("on a GPU Keras decides")
+    model = TransformNet(**SMALL, dtype=policy)
+    model.compile(style_image=style, vgg_weights=None)
+    assert model.jit_compile is xla
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
