@@ -299,11 +299,9 @@ def bench_infer(args):
     (`predict_on_batch`, the compiled predict function), `call` (eager
     `model(x)`), `jit` (`jax.jit` of `stateless_call`,
     `tf.function(jit_compile=True)`, `torch.compile`) or `auto` (default):
-    the fastest measured on CPU per backend, i.e. what `Stylizer` should use:
-    TensorFlow `predict_on_batch` with `jit_compile=True` (XLA), JAX a
-    `jax.jit` of `stateless_call` (2x less CPU than `predict_on_batch`, which
-    donates and re-syncs the whole model state every call), PyTorch
-    `predict_on_batch` (eager under `torch.no_grad`).
+    exactly what `Stylizer` runs (`keras_style.stylizer._forward`), so the
+    figure is what users get. `--precision bf16` builds the network under
+    `mixed_bfloat16`, as `Stylizer(dtype="bfloat16")` does.
     """
     import numpy as np
 
@@ -316,10 +314,8 @@ def bench_infer(args):
             f"Received: {path!r}"
         )
     jit_compile = _set_precision(args.precision)
-    if path == "auto":
-        path = "jit" if keras.backend.backend() == "jax" else "predict"
-        if keras.backend.backend() == "tensorflow":
-            jit_compile = True
+    if path == "auto" and args.runtime == "keras":
+        path = "stylizer"
     if args.style:
         from keras_style import zoo
 
@@ -329,10 +325,16 @@ def bench_infer(args):
         model.build()
     if path == "predict":
         model.compile(jit_compile=jit_compile)
+    if path == "stylizer":
+        jit_compile = "auto"
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (1, args.height, args.width, 3)).astype("float32")
     fields = {}
-    if args.runtime == "keras":
+    if path == "stylizer":  # exactly what `Stylizer` runs per image
+        from keras_style.stylizer import _forward
+
+        fn = functools.partial(_forward, model, x)
+    elif args.runtime == "keras":
         fn = _inference_fn(model, path, x)
     else:  # the exported file a Stylizer(runtime=...) would run
         from keras_style.export import load_exported
