@@ -54,7 +54,7 @@ def timeit(fn, iterations, warmup=3):
 # === gatys ==================================================================
 
 
-def peer_gatys_problem(size):
+def peer_gatys_problem(size, precision="fp32"):
     """The peer's Gatys problem: random VGG19 weights, random `size`-px square
     content and style images, content weight 1, style 1e3, no total
     variation. Returns `(GatysStyleTransfer, content, style)`."""
@@ -66,9 +66,16 @@ def peer_gatys_problem(size):
     content = rng.uniform(0, 255, (size, size, 3)).astype("float32")
     style = rng.uniform(0, 255, (size, size, 3)).astype("float32")
     gatys = GatysStyleTransfer(
-        content_weight=1.0, style_weight=1e3, tv_weight=0.0, vgg_weights=None
+        content_weight=1.0,
+        style_weight=1e3,
+        tv_weight=0.0,
+        vgg_weights=None,
+        dtype=_GATYS_DTYPES[precision],
     )
     return gatys, content, style
+
+
+_GATYS_DTYPES = {"fp32": "float32", "bf16": "bfloat16"}
 
 
 def bench_gatys(args, warmup=3):
@@ -79,12 +86,12 @@ def bench_gatys(args, warmup=3):
 
     from keras_style.optimize import stylize_optimize
 
-    if args.precision != "fp32":
-        raise SystemExit("gatys: only --precision fp32 is implemented")
+    if args.precision not in _GATYS_DTYPES:
+        raise SystemExit("gatys: --precision is fp32 or bf16")
     if args.vgg_weights or args.content or args.style:
         return bench_gatys_quality(args)
     size, n = args.size, args.iterations
-    gatys, content, style = peer_gatys_problem(size)
+    gatys, content, style = peer_gatys_problem(size, args.precision)
     stamps = []
     result = gatys.run(
         content,
@@ -124,6 +131,7 @@ def bench_gatys(args, warmup=3):
         optimizer=args.optimizer,
         vgg_weights=None,
         verbose=0,
+        dtype=_GATYS_DTYPES[args.precision],
     )
     report(
         task="gatys_run",
@@ -158,6 +166,7 @@ def bench_gatys_quality(args):
         tv_weight=0.0,
         vgg_weights=args.vgg_weights,
         border=0,
+        dtype=_GATYS_DTYPES[args.precision],
     )
     options = dict(size=args.size, optimizer=args.optimizer, verbose=0)
     start = time.perf_counter()

@@ -13,7 +13,7 @@ from keras import ops
 from keras_style.optimize import vgg_forward
 
 
-def compile_step(model, loss, use_tv=True, border=0):
+def compile_step(model, loss, use_tv=True, border=0, dtype="float32"):
     """`(features, value_and_grad)` built on one forward pass of `model`.
 
     `value_and_grad(image, content_targets, style_grams) -> (loss, parts,
@@ -33,6 +33,10 @@ def compile_step(model, loss, use_tv=True, border=0):
     on the image's outer rows, which otherwise get gradients unlike the
     interior's and end up as a coloured fringe 1-2 px wide.
 
+    `dtype="bfloat16"` runs the hand-written VGG pass in bfloat16 after its
+    float32 preprocessing (the image, losses and gradient stay float32); the
+    Keras model, where it is used instead, runs in its own dtype.
+
     Example:
 
     >>> from keras_style.features import vgg_feature_extractor
@@ -49,12 +53,14 @@ def compile_step(model, loss, use_tv=True, border=0):
 
     backend = keras.backend.backend()
     if backend == "jax":
-        forward, weights = _jax_forward(model)
+        forward, weights = _jax_forward(model, dtype)
         forward = _reflect_padded(forward, border, model)
         step = _jax_value_and_grad(forward, weights, loss_fn)
         return (lambda image: forward(image, weights)), step
     if backend == "tensorflow":
-        features = vgg_forward.tensorflow_vgg_forward(model) or _keras_forward(model)
+        features = vgg_forward.tensorflow_vgg_forward(model, dtype) or _keras_forward(
+            model
+        )
         features = _reflect_padded(features, border, model)
         # The border needs static image sizes (see `_reflect_padded`): one
         # trace per size rather than one relaxed to unknown sizes.
@@ -62,7 +68,7 @@ def compile_step(model, loss, use_tv=True, border=0):
             features, loss_fn, reduce_retracing=not border
         )
     if backend == "torch":
-        features = vgg_forward.torch_vgg_forward(model) or _keras_forward(model)
+        features = vgg_forward.torch_vgg_forward(model, dtype) or _keras_forward(model)
         features = _reflect_padded(features, border, model)
         return features, _torch_value_and_grad(features, loss_fn)
     raise NotImplementedError(
@@ -142,9 +148,9 @@ def _jax_value_and_grad(forward, weights, loss_fn):
     return f
 
 
-def _jax_forward(model):
+def _jax_forward(model, dtype):
     """`(forward, weights)`, `forward(image, weights) -> features`, for JAX."""
-    fast = vgg_forward.jax_vgg_forward(model)
+    fast = vgg_forward.jax_vgg_forward(model, dtype)
     if fast is not None:
         return fast
     trainable = [v.value for v in model.trainable_variables]

@@ -87,7 +87,7 @@ def tap_strides(model):
     return strides
 
 
-def tensorflow_vgg_forward(model):
+def tensorflow_vgg_forward(model, dtype="float32"):
     """The VGG chain with faster input gradients, for TensorFlow on CPU.
 
     - `Conv2DBackpropInput` is slower than a forward `Conv2D` of the same
@@ -100,6 +100,9 @@ def tensorflow_vgg_forward(model):
     - `MaxPoolGrad` is many times slower than the forward pool; a 2x2 pool's
       gradient is the output gradient repeated 2x2 and masked where the
       input equals its window's maximum.
+    - With `dtype="bfloat16"` everything after the preprocessing runs in
+      bfloat16 on TF's oneDNN kernels (AVX512-BF16 / AMX), and no Winograd:
+      XLA computes bfloat16 convolutions in float32.
 
     Example (on the TensorFlow backend):
 
@@ -142,15 +145,23 @@ def tensorflow_vgg_forward(model):
     def avg_pool(x):
         return tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda dy: _upsample(dy / 4, x)
 
-    min_channels = _winograd_min_channels(not tf.config.list_logical_devices("GPU"))
+    def native_conv_relu(x, kernel, bias):
+        return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, 1, "SAME"), bias))
+
+    low = dtype != "float32"
+    on_cpu = not tf.config.list_logical_devices("GPU")
+    min_channels = None if low else _winograd_min_channels(on_cpu)
     steps = []  # (function, extra arguments, tap names)
     for kind, layer, taps in chain:
+        if kind == "conv":
+            kernel = tf.cast(layer.kernel.value, dtype)
+            bias = tf.cast(layer.bias.value, dtype)
         # conv1_1 (3 input channels) keeps its native gradient: measured faster.
-        if kind == "conv" and layer.kernel.shape[2] >= 16:
-            kernel = tf.convert_to_tensor(layer.kernel.value)
+        if kind == "conv" and layer.kernel.shape[2] < 16:
+            steps.append((native_conv_relu, (kernel, bias), taps))
+        elif kind == "conv":
             # rot180 and in/out channels swapped: (3, 3, out, in)
             flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
-            bias = tf.convert_to_tensor(layer.bias.value)
             if _use_winograd(kernel, min_channels):
                 u, u_flipped = winograd_kernel(kernel), winograd_kernel(flipped)
                 steps.append((winograd_conv_relu, (u, bias, u_flipped), taps))
@@ -160,18 +171,20 @@ def tensorflow_vgg_forward(model):
             steps.append((max_pool, (), taps))
         elif kind == "avg_pool":
             steps.append((avg_pool, (), taps))
-        else:
+        else:  # preprocessing, in float32
             steps.append((layer, (), taps))
+            steps.append((tf.cast, (dtype,), ()))
     return _run_steps(steps)
 
 
-def torch_vgg_forward(model):
+def torch_vgg_forward(model, dtype="float32"):
     """The VGG chain as `torch.nn.functional` calls on channels-last tensors.
 
     Keras' torch backend moves every layer's input to channels-first and its
     output back; here the image is viewed as NCHW once (NHWC memory, which
     PyTorch's CPU convolutions take as `channels_last` without a copy) and the
-    taps are viewed back.
+    taps are viewed back. With `dtype="bfloat16"` everything after the
+    preprocessing runs in bfloat16 (oneDNN on CPUs with AVX512-BF16 / AMX).
 
     Example (on the PyTorch backend):
 
@@ -197,23 +210,25 @@ def torch_vgg_forward(model):
     def conv_relu(x, kernel, bias):
         return F.relu(F.conv2d(x, kernel, bias, padding=1))
 
+    to = getattr(torch, dtype)
     steps = []
     for kind, layer, taps in chain:
         if kind == "conv":
             # (3, 3, in, out) -> (out, in, 3, 3), stored channels-last like x.
-            kernel = layer.kernel.value.detach().permute(3, 2, 0, 1)
+            kernel = layer.kernel.value.detach().permute(3, 2, 0, 1).to(to)
             kernel = kernel.contiguous(memory_format=torch.channels_last)
-            steps.append((conv_relu, (kernel, layer.bias.value.detach()), taps))
+            bias = layer.bias.value.detach().to(to)
+            steps.append((conv_relu, (kernel, bias), taps))
         elif kind == "max_pool":
             steps.append((F.max_pool2d, (2,), taps))
         elif kind == "avg_pool":
             steps.append((F.avg_pool2d, (2,), taps))
-        else:
-            steps.append((lambda x, layer=layer: nchw(layer(x)), (), taps))
+        else:  # preprocessing, in float32
+            steps.append((lambda x, layer=layer: nchw(layer(x)).to(to), (), taps))
     return _run_steps(steps, output=nhwc)
 
 
-def jax_vgg_forward(model):
+def jax_vgg_forward(model, dtype="float32"):
     """The VGG chain with Winograd 512-channel convolutions and a cheap 2x2
     max-pool gradient, for JAX.
 
@@ -225,6 +240,9 @@ def jax_vgg_forward(model):
     - XLA's CPU gradient of a max pool (select-and-scatter) is many times
       slower than its forward pass; the output gradient repeated 2x2 and
       masked where the input equals its window's maximum is not.
+    - `dtype="bfloat16"`: everything after the preprocessing in bfloat16
+      (for accelerators: XLA's CPU convolutions compute it in float32), and
+      no Winograd.
 
     Returns `(forward, weights)`, `forward(image, weights) -> features`, so
     that the weights can be jit arguments rather than 80 MB of constants
@@ -273,21 +291,27 @@ def jax_vgg_forward(model):
     def avg_pool(x):
         return lax.reduce_window(x, 0.0, lax.add, *window) / 4
 
-    min_channels = _winograd_min_channels(jax.default_backend() == "cpu")
+    low = dtype != "float32"
+    min_channels = (
+        None if low else _winograd_min_channels(jax.default_backend() == "cpu")
+    )
     weights = []
     steps = []  # (function, indices of its weights, tap names)
     for kind, layer, taps in chain:
         if kind == "conv":
-            kernel, bias = layer.kernel.value, layer.bias.value
+            kernel = jnp.asarray(layer.kernel.value, dtype)
+            bias = jnp.asarray(layer.bias.value, dtype)
             if _use_winograd(kernel, min_channels):
                 function, kernel = winograd_conv_relu, winograd_kernel(kernel)
             else:
                 function = conv_relu
             steps.append((function, (len(weights), len(weights) + 1), taps))
             weights += [kernel, bias]
-        else:
-            function = {"max_pool": max_pool, "avg_pool": avg_pool}.get(kind, layer)
+        elif kind in ("max_pool", "avg_pool"):
+            function = {"max_pool": max_pool, "avg_pool": avg_pool}[kind]
             steps.append((function, (), taps))
+        else:  # preprocessing, in float32
+            steps.append((lambda x, layer=layer: layer(x).astype(dtype), (), taps))
 
     def forward(image, weights):
         return _run_steps(
