@@ -222,13 +222,31 @@ def test_plain_compile_still_trains_supervised(rng):
     assert set(history.history) == {"loss"}
 
 
-def test_mixed_precision_training_step(folder, style):
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    model = TransformNet(**SMALL)
-    model.compile(style_image=style, vgg_weights=None, **EAGER)
-    assert model._perceptual.network.extractor.compute_dtype == "bfloat16"
-    history = _fit(model, folder, steps=1)
-    assert np.isfinite(history.history["loss"]).all()
+def test_mixed_precision_training_tracks_float32(folder, style):
+    """`mixed_bfloat16` (`keras-style train --mixed-precision`): the loss
+    network runs in bf16 too, and 8 steps from the same start reach the
+    float32 loss within bf16's noise."""
+    losses = {}
+    for policy in ("float32", "mixed_bfloat16"):
+        keras.config.set_dtype_policy(policy)
+        keras.utils.set_random_seed(0)
+        model = TransformNet(**SMALL)
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-2),
+            style_image=style,
+            loss_network="vgg16",
+            vgg_weights=None,
+            style_size=20,
+            **EAGER,
+        )
+        if policy != "float32":
+            assert model._perceptual.network.extractor.compute_dtype == "bfloat16"
+        losses[policy] = _fit(model, folder, epochs=4, steps=2).history["loss"]
+    keras.config.set_dtype_policy("float32")
+    full, half = losses["float32"], losses["mixed_bfloat16"]
+    assert np.isfinite(half).all() and half[-1] < 0.8 * half[0], half
+    # Measured: final losses 1.7% (TF), 0.3% (JAX), 1.4% (torch) apart.
+    assert half[-1] == pytest.approx(full[-1], rel=0.05), (full, half)
 
 
 @pytest.mark.parametrize("policy, xla", [("float32", True), ("mixed_bfloat16", False)])
