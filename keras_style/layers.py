@@ -260,7 +260,10 @@ class UpsampleConv2D(keras.layers.Layer):
     def call(self, inputs):
         if self.upsample is None:
             return self.conv(inputs)
-        if self.kernel_size == 3:
+        # The four small convolutions and their interleave pay off in
+        # float32; in bfloat16, one convolution of the upsampled image runs
+        # faster on oneDNN's native kernels (benchmarks/README.md).
+        if self.kernel_size == 3 and self.compute_dtype != "bfloat16":
             return self._subpixel_call(inputs)
         return self.conv(self.upsample(inputs))
 

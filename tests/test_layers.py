@@ -137,7 +137,12 @@ def test_layer_serialization_round_trip(make, rng, tmp_path):
 def test_upsample_conv_fast_path_equals_upsample_then_conv(padding, policy, rng):
     layer = UpsampleConv2D(5, padding=padding, dtype=policy)
     x = rng.normal(size=(2, 6, 9, 4)).astype("float32")
-    fast = _np(keras.ops.cast(layer(x), "float32"))
+    layer.build(x.shape)
+    fast = _np(keras.ops.cast(layer._subpixel_call(x), "float32"))
     naive = _np(keras.ops.cast(layer.conv(layer.upsample(x)), "float32"))
     tol = 1e-4 if policy == "float32" else 5e-2
     np.testing.assert_allclose(fast, naive, rtol=tol, atol=tol)
+    # The layer takes the fast path in float32 and the plain one in bfloat16
+    # (faster there).
+    used = _np(keras.ops.cast(layer(x), "float32"))
+    np.testing.assert_array_equal(used, fast if policy == "float32" else naive)
