@@ -60,8 +60,11 @@ def _jax_forward(model):
     if model not in _JAX_FORWARD:
         import jax
 
+        # A weak reference: the cached function must not keep its key alive.
+        ref = weakref.ref(model)
+
         def forward(trainable, non_trainable, x):
-            return model.stateless_call(trainable, non_trainable, x, training=False)[0]
+            return ref().stateless_call(trainable, non_trainable, x, training=False)[0]
 
         _JAX_FORWARD[model] = jax.jit(forward)
     return _JAX_FORWARD[model]
@@ -126,9 +129,9 @@ class Stylizer:
             (default: the model's own, float32 for the zoo), `"float32"`,
             `"bfloat16"` or `"float16"`. Weights stay float32 (Keras
             `mixed_*` policies); bfloat16 pays off on CPUs with AVX512-BF16
-            or AMX and on GPUs, float16 on GPUs only. With a real photo and
-            the zoo's "wave", bfloat16 stays within ~1 level (mean, 0..255)
-            of float32 (tests/test_stylizer.py).
+            or AMX and on GPUs, float16 on GPUs only. On a real photo the
+            zoo's "wave" in bfloat16 stays within a quarter of a level
+            (mean, 0..255) of float32 (tests/test_zoo_embedded.py).
         runtime: what runs the network: `"keras"` (default, any backend),
             or an exported file in its own CPU runtime, `"onnx"`
             (onnxruntime) or `"litert"` (the LiteRT interpreter). The

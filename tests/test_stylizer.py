@@ -297,3 +297,17 @@ def test_names_that_moved_out_of_stylizer_still_import_from_it():
     )
     with pytest.raises(ValueError, match="Received: tile_overlap=8, tile_size=16"):
         check_options(tile_size=16, tile_overlap=8)
+
+
+def test_a_stylizer_does_not_keep_its_network_alive(photo):
+    # JAX caches one jitted forward pass per network; the cache must not
+    # hold a network that nothing else uses.
+    import gc
+    import weakref
+
+    stylizer = Stylizer(tiny_net(1))
+    stylizer.stylize(photo)
+    network = weakref.ref(stylizer.model)
+    del stylizer
+    gc.collect()
+    assert network() is None
