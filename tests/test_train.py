@@ -63,7 +63,7 @@ def no_xla(monkeypatch):
     not for a two-step test (the XLA path is covered by the first test)."""
     from keras_style import training
 
-    monkeypatch.setattr(training, "_xla_pays_off", lambda: False)
+    monkeypatch.setattr(training, "_xla_pays_off", lambda model: False)
 
 
 def _np(x):

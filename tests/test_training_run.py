@@ -26,7 +26,7 @@ def style(tmp_path_factory):
 
 @pytest.fixture
 def no_xla(monkeypatch):  # XLA's compile time is worth it for real runs only
-    monkeypatch.setattr(training, "_xla_pays_off", lambda: False)
+    monkeypatch.setattr(training, "_xla_pays_off", lambda model: False)
 
 
 TINY = dict(
