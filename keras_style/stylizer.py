@@ -79,6 +79,11 @@ def with_compute_dtype(model, dtype):
     The copy shares nothing with `model` but the weight values; its Keras
     policy is `mixed_{dtype}` (float32 weights, `dtype` activations), the
     output stays float32.
+
+    Example:
+
+    >>> with_compute_dtype(TransformNet(), "bfloat16").compute_dtype
+    'bfloat16'
     """
     if dtype is None or dtype == model.compute_dtype:
         return model
