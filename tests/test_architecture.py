@@ -116,8 +116,9 @@ def test_cpu_fast_paths_stay_off_other_devices():
     from keras_style.optimize import vgg_forward
 
     kernel = type("K", (), {"shape": (3, 3, 512, 512)})()
-    cpu = vgg_forward._winograd_min_channels(on_cpu=True)
-    assert vgg_forward._use_winograd(kernel, cpu)
-    assert not vgg_forward._use_winograd(
-        kernel, vgg_forward._winograd_min_channels(on_cpu=False)
-    )
+    for backend in ("tensorflow", "jax"):
+        cpu = vgg_forward._winograd_min_channels(backend, on_cpu=True)
+        assert vgg_forward._use_winograd(kernel, cpu)
+        assert not vgg_forward._use_winograd(
+            kernel, vgg_forward._winograd_min_channels(backend, on_cpu=False)
+        )

@@ -18,14 +18,17 @@ from keras_style.features import vgg_sequence
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
-# Winograd F(2x2, 3x3) on TensorFlow and JAX, on CPUs only: other devices keep
-# the native convolution until it is measured there.
-WINOGRAD_MIN_CHANNELS = 512
+# Winograd F(2x2, 3x3), per backend and on CPUs only: other devices keep the
+# native convolution until it is measured there. TensorFlow's XLA-compiled
+# Winograd beats its native (oneDNN) convolution from 128 channels, JAX's
+# beats XLA's convolution from 512 (benchmarks/README.md, "Why these code
+# paths").
+WINOGRAD_MIN_CHANNELS = {"tensorflow": 128, "jax": 512}
 
 
-def _winograd_min_channels(on_cpu):
+def _winograd_min_channels(backend, on_cpu):
     """The channel count from which Winograd is used on this device, or None."""
-    return WINOGRAD_MIN_CHANNELS if on_cpu else None
+    return WINOGRAD_MIN_CHANNELS[backend] if on_cpu else None
 
 
 def _use_winograd(kernel, min_channels):
@@ -95,8 +98,8 @@ def tensorflow_vgg_forward(model, dtype="float32"):
       forward convolution of the output gradient with the kernel rotated by
       180 degrees and its channels swapped, so each conv+bias+ReLU gets that
       as a custom gradient (and no kernel gradient, which is never needed).
-    - On CPU the 512-channel convolutions run as Winograd F(2x2, 3x3)
-      (`winograd.py`), forward and backward.
+    - On CPU the convolutions with 128 or more input and output channels
+      run as Winograd F(2x2, 3x3) (`winograd.py`), forward and backward.
     - `MaxPoolGrad` is many times slower than the forward pool; a 2x2 pool's
       gradient is the output gradient repeated 2x2 and masked where the
       input equals its window's maximum.
@@ -150,7 +153,7 @@ def tensorflow_vgg_forward(model, dtype="float32"):
 
     low = dtype != "float32"
     on_cpu = not tf.config.list_logical_devices("GPU")
-    min_channels = None if low else _winograd_min_channels(on_cpu)
+    min_channels = None if low else _winograd_min_channels("tensorflow", on_cpu)
     steps = []  # (function, extra arguments, tap names)
     for kind, layer, taps in chain:
         if kind == "conv":
@@ -292,9 +295,8 @@ def jax_vgg_forward(model, dtype="float32"):
         return lax.reduce_window(x, 0.0, lax.add, *window) / 4
 
     low = dtype != "float32"
-    min_channels = (
-        None if low else _winograd_min_channels(jax.default_backend() == "cpu")
-    )
+    on_cpu = jax.default_backend() == "cpu"
+    min_channels = None if low else _winograd_min_channels("jax", on_cpu)
     weights = []
     steps = []  # (function, indices of its weights, tap names)
     for kind, layer, taps in chain:
@@ -345,7 +347,7 @@ def _xla_winograd_conv3x3():
     fusing. One function for the process, so compiled shapes are reused."""
     import tensorflow as tf
 
-    return tf.function(winograd_conv3x3, jit_compile=True, reduce_retracing=True)
+    return tf.function(winograd_conv3x3, jit_compile=True)
 
 
 def _run_steps(steps, output=lambda x: x):
