@@ -18,12 +18,15 @@ from keras_style.features import vgg_sequence
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
-# Winograd F(2x2, 3x3), per backend and on CPUs only: other devices keep the
-# native convolution until it is measured there. TensorFlow's XLA-compiled
-# Winograd beats its native (oneDNN) convolution from 128 channels, JAX's
-# beats XLA's convolution from 512 (benchmarks/README.md, "Why these code
-# paths").
-WINOGRAD_MIN_CHANNELS = {"tensorflow": 128, "jax": 512}
+# Winograd F(4x4, 3x3), per backend and on CPUs only: other devices keep the
+# native convolution until it is measured there. Measured per layer shape of
+# VGG19 (benchmarks/README.md, "Why these code paths"): TensorFlow's
+# XLA-compiled Winograd beats its native (oneDNN) convolution from 128
+# channels, JAX's beats XLA's convolution from 256.
+WINOGRAD_MIN_CHANNELS = {"tensorflow": 128, "jax": 256}
+# F(4x4, 3x3) rather than F(2x2, 3x3): fewer multiplies and less transform
+# traffic per output, measured faster at these widths on both backends.
+WINOGRAD_OUTPUT_TILE = 4
 
 
 def _winograd_min_channels(backend, on_cpu):
@@ -99,7 +102,7 @@ def tensorflow_vgg_forward(model, dtype="float32"):
       180 degrees and its channels swapped, so each conv+bias+ReLU gets that
       as a custom gradient (and no kernel gradient, which is never needed).
     - On CPU the convolutions with 128 or more input and output channels
-      run as Winograd F(2x2, 3x3) (`winograd.py`), forward and backward.
+      run as Winograd F(4x4, 3x3) (`winograd.py`), forward and backward.
     - `MaxPoolGrad` is many times slower than the forward pool; a 2x2 pool's
       gradient is the output gradient repeated 2x2 and masked where the
       input equals its window's maximum.
@@ -166,7 +169,8 @@ def tensorflow_vgg_forward(model, dtype="float32"):
             # rot180 and in/out channels swapped: (3, 3, out, in)
             flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
             if _use_winograd(kernel, min_channels):
-                u, u_flipped = winograd_kernel(kernel), winograd_kernel(flipped)
+                u = winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE)
+                u_flipped = winograd_kernel(flipped, WINOGRAD_OUTPUT_TILE)
                 steps.append((winograd_conv_relu, (u, bias, u_flipped), taps))
             else:
                 steps.append((conv_relu, (kernel, bias, flipped), taps))
@@ -232,11 +236,11 @@ def torch_vgg_forward(model, dtype="float32"):
 
 
 def jax_vgg_forward(model, dtype="float32"):
-    """The VGG chain with Winograd 512-channel convolutions and a cheap 2x2
-    max-pool gradient, for JAX.
+    """The VGG chain with Winograd convolutions from 256 channels and a cheap
+    2x2 max-pool gradient, for JAX.
 
     - Winograd (`winograd.py`, on CPU): cheaper than XLA's convolution at
-      512 channels when the kernel transform is done once here (inside the
+      256 channels and more when the kernel transform is done once here (inside the
       step it costs more than the convolution). It is autodiffed as is: the
       gradient of a linear map computed this way is its transpose, with the
       same saving.
@@ -304,7 +308,8 @@ def jax_vgg_forward(model, dtype="float32"):
             kernel = jnp.asarray(layer.kernel.value, dtype)
             bias = jnp.asarray(layer.bias.value, dtype)
             if _use_winograd(kernel, min_channels):
-                function, kernel = winograd_conv_relu, winograd_kernel(kernel)
+                function = winograd_conv_relu
+                kernel = winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE)
             else:
                 function = conv_relu
             steps.append((function, (len(weights), len(weights) + 1), taps))

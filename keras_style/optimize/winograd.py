@@ -1,90 +1,151 @@
-"""Winograd F(2x2, 3x3) convolution (Lavin & Gray, CVPR 2016), in `keras.ops`.
+"""Winograd convolution F(m x m, 3x3) (Lavin & Gray, CVPR 2016), in `keras.ops`.
 
-A stride-1 "same" 3x3 convolution computed on 4x4 input tiles (stride 2):
-each tile is transformed (`B^T d B`), multiplied channel-wise by the
-transformed kernel (`G g G^T`) in 16 batched matmuls, and transformed back
-(`A^T m A`) into a 2x2 output tile. That is 16 instead of 36 multiplies per
-2x2 outputs (2.25x fewer); the transforms are additions only.
+A stride-1 "same" 3x3 convolution computed on overlapping input tiles of
+side `n = m + 2` (stride `m`): each tile is transformed (`B^T d B`),
+multiplied channel-wise by the transformed kernel (`G g G^T`) in `n * n`
+batched matmuls, and transformed back (`A^T M A`) into an `m x m` output
+tile. F(2x2, 3x3) does 16 multiplies per 4 outputs instead of 36 (2.25x
+fewer), F(4x4, 3x3) 36 per 16 instead of 144 (4x fewer), at the price of
+larger transform coefficients (float32 results then differ from the native
+convolution by ~1e-5 instead of ~1e-6, relative).
 
-TensorFlow's and XLA's CPU convolutions (Eigen) have no Winograd path; on
-CPU this pays off for VGG's 512-channel layers only (narrower layers lose
-the gain to the transforms' memory traffic), so `vgg_forward.py` uses it
-there (benchmarks/README.md, "Why these code paths"). Results match the native convolution to float32
-round-off (relative error ~1e-6). Sides may be odd and, on TensorFlow,
-unknown at trace time.
+TensorFlow's oneDNN and XLA's CPU convolutions have no Winograd path; on CPU
+this pays off for VGG's wider layers (narrower ones lose the gain to the
+transforms' memory traffic), so `vgg_forward.py` uses it there
+(benchmarks/README.md, "Why these code paths"). Sides may be odd and, on
+TensorFlow, unknown at trace time.
 """
+
+import math
 
 import numpy as np
 from keras import ops
 
-# Kernel transform of F(2x2, 3x3).
-_G = np.array(
-    [[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]],
-    np.float32,
-)
+# (B^T, G, A^T) of F(m x m, 3x3), by output tile side m; interpolation
+# points 0, 1, -1 (m = 2) and 0, 1, -1, 2, -2 (m = 4), plus infinity.
+_TRANSFORMS = {
+    2: (
+        [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+        [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
+        [[1, 1, 1, 0], [0, 1, -1, -1]],
+    ),
+    4: (
+        [
+            [4, 0, -5, 0, 1, 0],
+            [0, -4, -4, 1, 1, 0],
+            [0, 4, -4, -1, 1, 0],
+            [0, -2, -1, 2, 1, 0],
+            [0, 2, -1, -2, 1, 0],
+            [0, 4, 0, -5, 0, 1],
+        ],
+        [
+            [1 / 4, 0, 0],
+            [-1 / 6, -1 / 6, -1 / 6],
+            [-1 / 6, 1 / 6, -1 / 6],
+            [1 / 24, 1 / 12, 1 / 6],
+            [1 / 24, -1 / 12, 1 / 6],
+            [0, 0, 1],
+        ],
+        [
+            [1, 1, 1, 1, 1, 0],
+            [0, 1, -1, 2, -2, 0],
+            [0, 1, 1, 4, 4, 0],
+            [0, 1, -1, 8, -8, 1],
+        ],
+    ),
+}
 
 
-def winograd_kernel(kernel):
-    """`(3, 3, C, K)` kernel -> `(16, C, K)` transformed kernel `G g G^T`.
+def winograd_kernel(kernel, output_tile=2):
+    """`(3, 3, C, K)` kernel -> `(n * n, C, K)` transformed kernel `G g G^T`
+    of F(m x m, 3x3), `m = output_tile` (2 or 4), `n = m + 2`.
 
     Example:
 
     >>> tuple(winograd_kernel(np.ones((3, 3, 4, 5), "float32")).shape)
     (16, 4, 5)
+    >>> tuple(winograd_kernel(np.ones((3, 3, 4, 5), "float32"), 4).shape)
+    (36, 4, 5)
     """
+    if output_tile not in _TRANSFORMS:
+        raise ValueError(
+            f"`output_tile` must be one of {sorted(_TRANSFORMS)}. "
+            f"Received: output_tile={output_tile!r}"
+        )
+    g = np.array(_TRANSFORMS[output_tile][1], np.float32)
     kernel = ops.convert_to_tensor(kernel, "float32")
-    u = ops.einsum("ai,ijck,bj->abck", _G, kernel, _G)
-    return ops.reshape(u, (16, kernel.shape[2], kernel.shape[3]))
+    u = ops.einsum("ai,ijck,bj->abck", g, kernel, g)
+    n = output_tile + 2
+    return ops.reshape(u, (n * n, kernel.shape[2], kernel.shape[3]))
 
 
 def winograd_conv3x3(x, u):
     """The stride-1 "same" convolution of NHWC `x` with the 3x3 kernel whose
-    transform is `u = winograd_kernel(kernel)`.
+    transform is `u = winograd_kernel(kernel, output_tile)` (the tile side
+    is read from `u`'s shape).
 
     Example:
 
     >>> x = np.random.default_rng(0).normal(size=(1, 7, 6, 4)).astype("float32")
     >>> kernel = np.random.default_rng(1).normal(size=(3, 3, 4, 5)).astype("float32")
-    >>> y = winograd_conv3x3(x, winograd_kernel(kernel))
+    >>> y = winograd_conv3x3(x, winograd_kernel(kernel, 4))
     >>> expected = ops.conv(x, kernel, padding="same")
-    >>> bool(np.allclose(y, expected, atol=1e-4))
+    >>> bool(np.allclose(y, expected, atol=1e-3))
     True
     """
+    n = math.isqrt(u.shape[0])
+    m = n - 2
+    input_transform, _, output_transform = _TRANSFORMS[m]
     batch, height, width, channels = ops.shape(x)
     filters = u.shape[2]
-    # "same" padding, plus one zero row/column when the side is odd (the
-    # extra output row/column is cropped below).
-    x = ops.pad(x, [[0, 0], [1, 1 + height % 2], [1, 1 + width % 2], [0, 0]])
-    tiles = [t for rows in _input_tiles(x, 1) for t in _input_tiles(rows, 2)]
-    v = ops.reshape(ops.stack(tiles), (16, -1, channels))
-    m = ops.matmul(v, u)  # (16, tiles, K)
-    half_h, half_w = (height + 1) // 2, (width + 1) // 2
-    m = ops.reshape(m, (4, 4, batch, half_h, half_w, filters))
-    # A^T m A with A^T = [[1, 1, 1, 0], [0, 1, -1, -1]], rows then columns.
-    r0, r1 = m[0] + m[1] + m[2], m[1] - m[2] - m[3]
+    # "same" padding, plus zero rows/columns up to whole tiles (their
+    # outputs are cropped below).
+    x = ops.pad(x, [[0, 0], [1, 1 + (-height) % m], [1, 1 + (-width) % m], [0, 0]])
+    rows = _combine(_strided_slices(x, 1, n, m), input_transform)
+    tiles = [
+        t for r in rows for t in _combine(_strided_slices(r, 2, n, m), input_transform)
+    ]
+    v = ops.reshape(ops.stack(tiles), (n * n, -1, channels))
+    product = ops.matmul(v, u)  # (n * n, tiles, K)
+    tiles_h, tiles_w = (height + m - 1) // m, (width + m - 1) // m
+    product = ops.reshape(product, (n, n, batch, tiles_h, tiles_w, filters))
+    # A^T M A: rows, then columns of each row.
     y = ops.stack(
         [
-            r0[0] + r0[1] + r0[2],
-            r0[1] - r0[2] - r0[3],
-            r1[0] + r1[1] + r1[2],
-            r1[1] - r1[2] - r1[3],
+            column
+            for row in _combine([product[i] for i in range(n)], output_transform)
+            for column in _combine([row[j] for j in range(n)], output_transform)
         ],
         axis=3,
-    )  # (B, H/2, W/2, 4, K): the 2x2 outputs of each tile as (dy, dx)
-    y = ops.reshape(y, (batch, half_h, half_w, 2, 2, filters))
+    )  # (B, H/m, W/m, m * m, K): the m x m outputs of each tile, row-major
+    y = ops.reshape(y, (batch, tiles_h, tiles_w, m, m, filters))
     y = ops.transpose(y, (0, 1, 3, 2, 4, 5))
-    y = ops.reshape(y, (batch, 2 * half_h, 2 * half_w, filters))
+    y = ops.reshape(y, (batch, m * tiles_h, m * tiles_w, filters))
     return y[:, :height, :width]
 
 
-def _input_tiles(x, axis):
-    """`B^T d` along `axis` of a padded tensor: four stride-2 slices."""
-    ends = (-2, -1, None, None)  # slice k covers the rows k .. k + size - 1
-
-    def rows(k):
+def _strided_slices(x, axis, n, m):
+    """The `n` slices of `x` along `axis` holding element `k` of every tile
+    (tiles of side `n` at stride `m`), for `k = 0 .. n - 1`."""
+    slices = []
+    for k in range(n):
         index = [slice(None)] * 4
-        index[axis] = slice(k, ends[k], 2)
-        return x[tuple(index)]
+        # The last tile ends at the last element: slice k stops n - 1 - k
+        # elements before the end.
+        index[axis] = slice(k, k - (n - 1) or None, m)
+        slices.append(x[tuple(index)])
+    return slices
 
-    d0, d1, d2, d3 = rows(0), rows(1), rows(2), rows(3)
-    return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+
+def _combine(parts, matrix):
+    """`[sum_k matrix[i][k] * parts[k] for each row i]`, skipping zeros."""
+    combined = []
+    for coefficients in matrix:
+        total = None
+        for c, part in zip(coefficients, parts):
+            if c == 0:
+                continue
+            term = part if c == 1 else (-part if c == -1 else part * c)
+            total = term if total is None else total + term
+        combined.append(total)
+    return combined
