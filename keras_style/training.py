@@ -30,6 +30,7 @@ from keras_style.features import (
 )
 from keras_style.image import load_image
 from keras_style.losses import PerceptualLoss, stability_loss
+from keras_style.optimize.vgg_forward import backend_vgg_forward
 
 DEFAULT_LOSS_NETWORK = D.TRAIN_LOSS_NETWORK
 
@@ -77,7 +78,14 @@ def default_style_size(image_size):
 
 
 class _LossNetwork:
-    """Runs the frozen VGG layer by layer, stopping at the deepest wanted tap.
+    """Runs the frozen VGG, stopping at the deepest wanted tap.
+
+    The hand-written pass of `optimize/vgg_forward.py` where the extractor is
+    the plain VGG chain, on TensorFlow (Winograd convolutions and cheaper
+    gradients on CPU) and PyTorch (no per-layer layout copies): a faster
+    train step (benchmarks/README.md). Else, and on JAX, the Keras layers
+    one by one: JAX's pass made the jitted train step compile twice as long
+    for no measured gain.
 
     Held in a plain object (not a Keras attribute) so the VGG never joins the
     style network's weights, saved files or trainable variables.
@@ -87,8 +95,11 @@ class _LossNetwork:
         self.extractor = extractor
         # Layers and tap names from the VGG description, in its order.
         self.steps = vgg_sequence(extractor)
+        self.fast = backend_vgg_forward(extractor, extractor.dtype_policy.compute_dtype)
 
     def __call__(self, images, taps):
+        if self.fast is not None:
+            return self.fast(images, taps)
         wanted = set(taps)
         out = {}
         x = images

@@ -105,6 +105,48 @@ def test_fit_reduces_the_perceptual_loss(folder, style, monkeypatch):
     assert history["tv_loss"][0] > 0
 
 
+@pytest.mark.parametrize("network", ["vgg16", "vgg19"])
+def test_loss_network_hand_written_pass_trains_as_the_keras_layers(
+    style, network, no_xla
+):
+    """On TensorFlow and PyTorch the loss network runs as the hand-written
+    VGG pass (vgg_forward.py; Winograd and custom gradients on CPU): the
+    wanted taps only, and one train step (compiled, as `fit` runs it) gives
+    the loss and the weight update of the Keras layers. JAX runs the
+    layers."""
+    x = np.random.default_rng(0).uniform(0, 255, (2, 36, 36, 3)).astype("float32")
+    losses, updates = [], []
+    for hand_written in (True, False):
+        keras.utils.set_random_seed(0)
+        model = TransformNet(**SMALL)
+        model.compile(
+            optimizer=keras.optimizers.SGD(1e-3),
+            style_image=style,
+            loss_network=network,
+            vgg_weights=None,
+            style_size=36,
+        )
+        loss_network = model._perceptual.network
+        if keras.backend.backend() == "jax":
+            assert loss_network.fast is None
+            pytest.skip("JAX trains through the Keras layers")
+        assert loss_network.fast is not None
+        if not hand_written:
+            loss_network.fast = None
+        content = model._perceptual.loss.content_layers
+        taps = loss_network(keras.ops.convert_to_tensor(x), content)
+        assert list(taps) == list(content)
+        before = [_np(w) for w in model.trainable_weights]
+        losses.append(model.train_on_batch(x, return_dict=True)["loss"])
+        updates.append([_np(w) - b for w, b in zip(model.trainable_weights, before)])
+    assert losses[0] == pytest.approx(losses[1], rel=1e-4)
+    for fast, keras_layers in zip(*updates):
+        assert np.abs(keras_layers).max() > 0
+        np.testing.assert_allclose(
+            fast, keras_layers, rtol=0, atol=2e-3 * np.abs(keras_layers).max()
+        )
+
+
 @pytest.mark.parametrize("upsampling", ["nearest", "transpose"])
 def test_variants_train(folder, style, upsampling):
     model = TransformNet(filters=(8, 16, 32), residual_blocks=1, upsampling=upsampling)

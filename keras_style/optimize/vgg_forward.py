@@ -3,8 +3,8 @@
 `vgg_feature_extractor` builds a plain chain: preprocessing, then 3x3
 conv+ReLU layers and 2x2 poolings, listed by `features.vgg_sequence` from the
 one VGG description. Each function here walks that chain once
-and returns `forward(image) -> features` (JAX: the weights as a second
-argument), the same values as the Keras model computed with kernels or
+and returns `forward(image, taps=None) -> features` (JAX: the weights as a
+second argument), the same values as the Keras model computed with kernels or
 gradients chosen for the step (benchmarks/README.md, "Why these code
 paths"); or `None` when the model is anything else, and the Keras model is
 used instead. The weights are read when the function is built.
@@ -12,6 +12,7 @@ used instead. The weights are read when the function is built.
 
 import functools
 
+import keras
 from keras import ops
 
 from keras_style.features import vgg_sequence
@@ -91,6 +92,37 @@ def tap_strides(model):
         elif step.tap is not None:
             strides[step.tap] = stride
     return strides
+
+
+def backend_vgg_forward(model, dtype="float32"):
+    """The hand-written pass of the current backend as `forward(images,
+    taps=None) -> features`, or `None` where `model` is not the plain VGG
+    chain (`vgg_chain`) or the backend has none.
+
+    `taps` limits the result to those taps and stops the pass after the
+    deepest of them. Used by perceptual-loss training, whose loss network is
+    frozen like the Gatys one.
+
+    Example:
+
+    >>> from keras_style.features import vgg_feature_extractor
+    >>> model = vgg_feature_extractor(["relu1_2", "relu2_1"], weights=None)
+    >>> forward = backend_vgg_forward(model)
+    >>> sorted(forward(keras.random.uniform((2, 32, 32, 3)), taps=["relu1_2"]))
+    ['relu1_2']
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return tensorflow_vgg_forward(model, dtype)
+    if backend == "torch":
+        return torch_vgg_forward(model, dtype)
+    if backend == "jax":
+        built = jax_vgg_forward(model, dtype)
+        if built is None:
+            return None
+        forward, weights = built
+        return lambda images, taps=None: forward(images, weights, taps)
+    return None
 
 
 def tensorflow_vgg_forward(model, dtype="float32"):
@@ -251,7 +283,8 @@ def jax_vgg_forward(model, dtype="float32"):
       (for accelerators: XLA's CPU convolutions compute it in float32), and
       no Winograd.
 
-    Returns `(forward, weights)`, `forward(image, weights) -> features`, so
+    Returns `(forward, weights)`, `forward(image, weights, taps=None) ->
+    features` (`taps` as in `backend_vgg_forward`), so
     that the weights can be jit arguments rather than 80 MB of constants
     folded at every compile; or `None`.
 
@@ -320,13 +353,13 @@ def jax_vgg_forward(model, dtype="float32"):
         else:  # preprocessing, in float32
             steps.append((lambda x, layer=layer: layer(x).astype(dtype), (), taps))
 
-    def forward(image, weights):
+    def forward(image, weights, taps=None):
         return _run_steps(
             [
-                (f, tuple(weights[i] for i in indices), taps)
-                for f, indices, taps in steps
+                (f, tuple(weights[i] for i in indices), step_taps)
+                for f, indices, step_taps in steps
             ]
-        )(image)
+        )(image, taps)
 
     return forward, weights
 
@@ -356,12 +389,16 @@ def _xla_winograd_conv3x3():
 
 
 def _run_steps(steps, output=lambda x: x):
-    def forward(x):
+    def forward(x, taps=None):
+        """All taps, or only `taps`, stopping after the deepest of them."""
+        wanted = None if taps is None else set(taps)
         features = {}
-        for function, arguments, taps in steps:
+        for function, arguments, step_taps in steps:
             x = function(x, *arguments)
-            for tap in taps:
+            for tap in step_taps:
                 features[tap] = output(x)
-        return features
+            if wanted is not None and wanted <= features.keys():
+                break
+        return features if taps is None else {tap: features[tap] for tap in taps}
 
     return forward
