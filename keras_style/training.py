@@ -95,7 +95,10 @@ class _LossNetwork:
         self.extractor = extractor
         # Layers and tap names from the VGG description, in its order.
         self.steps = vgg_sequence(extractor)
-        self.fast = backend_vgg_forward(extractor, extractor.dtype_policy.compute_dtype)
+        self.fast = None
+        if keras.backend.backend() != "jax":
+            dtype = extractor.dtype_policy.compute_dtype
+            self.fast = backend_vgg_forward(extractor, dtype)
 
     def __call__(self, images, taps):
         if self.fast is not None:
