@@ -16,6 +16,7 @@ peer; below 1 is faster than the peer) as JSON lines and a Markdown table.
 objective and reports the loss after every iteration. The table gives the
 loss ours reaches in the peer's wall time, and the time ours needs to reach
 the peer's final loss (ratio to the peer's time; below 1 is faster).
+With `--save OUT.png` ours writes OUT.png and the peer OUT.peer.png.
 """
 
 import argparse
@@ -194,6 +195,11 @@ def main(argv=None):
         for side, (cmd, env) in sides.items():
             if side != "peer":  # argparse: the last --iterations wins
                 sides[side] = ([*cmd, "--iterations", str(ours)], env)
+        save = _option(passthrough, "--save", None)
+        if save:  # one image per side: OUT.png (ours), OUT.peer.png
+            peer_cmd, peer_env = sides["peer"]
+            peer_save = str(pathlib.Path(save).with_suffix(".peer.png"))
+            sides["peer"] = ([*peer_cmd, "--save", peer_save], peer_env)
         return gatys_quality(args, passthrough, sides)
 
     times = {}  # (side, task) -> [seconds]

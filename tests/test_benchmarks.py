@@ -33,6 +33,29 @@ def test_time_to_quality_reads_the_trace():
     assert compare.time_to_quality(slow, peer)["time_ratio"] is None
 
 
+def test_gatys_quality_saves_one_image_per_side(tmp_path, monkeypatch):
+    """`--save OUT.png` gives ours OUT.png and the peer OUT.peer.png, not
+    one file that the side run last overwrites."""
+    peer = tmp_path / "peer.py"
+    peer.write_text("")
+    seen = {}
+    monkeypatch.setattr(
+        compare, "gatys_quality", lambda args, passthrough, sides: seen.update(sides)
+    )
+    out = tmp_path / "out.png"
+    compare.main(
+        ["gatys-quality", "--backends", "tensorflow", "--peer", str(peer)]
+        + ["--vgg-weights", "w.h5", "--content", "c.jpg", "--style", "s.jpg"]
+        + ["--save", str(out)]
+    )
+
+    def saved(cmd):  # argparse: the last --save wins
+        return cmd[len(cmd) - 1 - cmd[::-1].index("--save") + 1]
+
+    assert saved(seen["tensorflow"][0]) == str(out)
+    assert saved(seen["peer"][0]) == str(tmp_path / "out.peer.png")
+
+
 def test_machine_description_names_the_bf16_flags():
     text = compare.machine_description()
     assert "cores" in text

@@ -1,4 +1,4 @@
-"""Winograd F(2x2, 3x3) convolution of the Gatys VGG passes."""
+"""Winograd F(2x2, 3x3) and F(4x4, 3x3) convolutions of the VGG passes."""
 
 import keras
 import numpy as np
@@ -8,13 +8,18 @@ from keras import ops
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 
-@pytest.mark.parametrize("shape", [(1, 8, 8, 4), (2, 7, 10, 4), (1, 5, 3, 4)])
-def test_matches_native_convolution(shape):
+@pytest.mark.parametrize("output_tile", [2, 4])
+@pytest.mark.parametrize(
+    "shape", [(1, 8, 8, 4), (2, 7, 10, 4), (1, 5, 3, 4), (1, 13, 6, 4)]
+)
+def test_matches_native_convolution(shape, output_tile):
     rng = np.random.default_rng(0)
     x = rng.normal(size=shape).astype("float32")
     kernel = rng.normal(size=(3, 3, shape[-1], 6)).astype("float32")
     expected = ops.convert_to_numpy(ops.conv(x, kernel, padding="same"))
-    got = ops.convert_to_numpy(winograd_conv3x3(x, winograd_kernel(kernel)))
+    u = winograd_kernel(kernel, output_tile)
+    assert tuple(u.shape) == ((output_tile + 2) ** 2, 4, 6)
+    got = ops.convert_to_numpy(winograd_conv3x3(x, u))
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
 
@@ -22,17 +27,27 @@ def test_matches_native_convolution(shape):
 @pytest.mark.skipif(
     keras.backend.backend() != "tensorflow", reason="unknown sides: TensorFlow only"
 )
-def test_unknown_sides_under_tf_function():
+@pytest.mark.parametrize("output_tile", [2, 4])
+def test_unknown_sides_under_tf_function(output_tile):
     import tensorflow as tf
 
     rng = np.random.default_rng(1)
     kernel = rng.normal(size=(3, 3, 4, 5)).astype("float32")
+    tiles = (output_tile + 2) ** 2
     conv = tf.function(
         winograd_conv3x3,
-        input_signature=[tf.TensorSpec((1, None, None, 4)), tf.TensorSpec((16, 4, 5))],
+        input_signature=[
+            tf.TensorSpec((1, None, None, 4)),
+            tf.TensorSpec((tiles, 4, 5)),
+        ],
     )
     for shape in [(1, 6, 9, 4), (1, 11, 4, 4)]:
         x = rng.normal(size=shape).astype("float32")
         expected = tf.nn.conv2d(x, kernel, 1, "SAME").numpy()
-        got = conv(x, winograd_kernel(kernel)).numpy()
+        got = conv(x, winograd_kernel(kernel, output_tile)).numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_unknown_output_tile_is_refused():
+    with pytest.raises(ValueError, match="Received: output_tile=3"):
+        winograd_kernel(np.ones((3, 3, 2, 2), "float32"), 3)

@@ -271,8 +271,8 @@ def jax_vgg_forward(model, dtype="float32"):
     """The VGG chain with Winograd convolutions from 256 channels and a cheap
     2x2 max-pool gradient, for JAX.
 
-    - Winograd (`winograd.py`, on CPU): cheaper than XLA's convolution at
-      256 channels and more when the kernel transform is done once here (inside the
+    - Winograd (`winograd.py`, on CPU): cheaper than XLA's convolution from
+      256 channels when the kernel transform is done once here (inside the
       step it costs more than the convolution). It is autodiffed as is: the
       gradient of a linear map computed this way is its transpose, with the
       same saving.
@@ -284,9 +284,9 @@ def jax_vgg_forward(model, dtype="float32"):
       no Winograd.
 
     Returns `(forward, weights)`, `forward(image, weights, taps=None) ->
-    features` (`taps` as in `backend_vgg_forward`), so
-    that the weights can be jit arguments rather than 80 MB of constants
-    folded at every compile; or `None`.
+    features` (`taps` as in `backend_vgg_forward`), so that the weights can
+    be jit arguments rather than 80 MB of constants folded at every compile;
+    or `None`.
 
     Example (on the JAX backend):
 
