@@ -111,9 +111,9 @@ def test_loss_network_hand_written_pass_trains_as_the_keras_layers(
 ):
     """On TensorFlow and PyTorch the loss network runs as the hand-written
     VGG pass (vgg_forward.py; Winograd and custom gradients on CPU): the
-    wanted taps only, and one train step (compiled, as `fit` runs it) gives
-    the loss and the weight update of the Keras layers. JAX runs the
-    layers."""
+    wanted taps only, and one compiled train step (as `fit` runs it, without
+    XLA to keep the test quick) gives the loss and the weight update of the
+    Keras layers. JAX runs the layers."""
     x = np.random.default_rng(0).uniform(0, 255, (2, 36, 36, 3)).astype("float32")
     losses, updates = [], []
     for hand_written in (True, False):
