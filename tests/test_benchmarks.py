@@ -50,7 +50,8 @@ def test_gatys_quality_saves_one_image_per_side(tmp_path, monkeypatch):
     )
 
     def saved(cmd):  # argparse: the last --save wins
-        return cmd[len(cmd) - 1 - cmd[::-1].index("--save") + 1]
+        last = max(i for i, arg in enumerate(cmd) if arg == "--save")
+        return cmd[last + 1]
 
     assert saved(seen["tensorflow"][0]) == str(out)
     assert saved(seen["peer"][0]) == str(tmp_path / "out.peer.png")
