@@ -83,9 +83,8 @@ class _LossNetwork:
     The hand-written pass of `optimize/vgg_forward.py` where the extractor is
     the plain VGG chain, on TensorFlow (Winograd convolutions and cheaper
     gradients on CPU) and PyTorch (no per-layer layout copies): a faster
-    train step (benchmarks/README.md). Else, and on JAX, the Keras layers
-    one by one: JAX's pass made the jitted train step compile twice as long
-    for no measured gain.
+    train step (benchmarks/README.md). Else, and on JAX (see
+    `backend_vgg_forward`), the Keras layers one by one.
 
     Held in a plain object (not a Keras attribute) so the VGG never joins the
     style network's weights, saved files or trainable variables.
@@ -95,10 +94,8 @@ class _LossNetwork:
         self.extractor = extractor
         # Layers and tap names from the VGG description, in its order.
         self.steps = vgg_sequence(extractor)
-        self.fast = None
-        if keras.backend.backend() != "jax":
-            dtype = extractor.dtype_policy.compute_dtype
-            self.fast = backend_vgg_forward(extractor, dtype)
+        dtype = extractor.dtype_policy.compute_dtype
+        self.fast = backend_vgg_forward(extractor, dtype)
 
     def __call__(self, images, taps):
         if self.fast is not None:
