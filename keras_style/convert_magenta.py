@@ -201,7 +201,9 @@ def convert_magenta_predictor(path):
     >>> predictor = convert_magenta_predictor("magenta/arbitrary_predict.onnx")
     """
     convs = _convs(path)
-    predictor = StylePredictor(embedding_dim=int(convs[-1][1].shape[0]))
+    predictor = StylePredictor(
+        embedding_dim=int(convs[-1][1].shape[0]), name="style_predictor"
+    )
     predictor.build()
     layers = [predictor.stem]
     for expand, depthwise, project, _ in predictor.blocks:
@@ -240,7 +242,11 @@ def convert_magenta_transfer(path):
     for name, kernel, bias, _ in _convs(path):
         if m := _STYLE_PARAM.search(name):
             res_block, res_conv, exp_conv, kind = m.groups()
-            key = ("r", int(res_block), int(res_conv)) if res_block else ("e", int(exp_conv))
+            key = (
+                ("r", int(res_block), int(res_conv))
+                if res_block
+                else ("e", int(exp_conv))
+            )
             params[key, "scale" if kind == "Conv_1" else "shift"] = (kernel, bias)
         elif m := _CONTRACT.search(name):
             contract[int(m.group(1))] = (kernel, bias)
@@ -262,6 +268,7 @@ def convert_magenta_transfer(path):
         filters=[int(contract[i][0].shape[0]) for i in (1, 2, 3)],
         residual_blocks=blocks,
         embedding_dim=int(any_param.shape[1]),
+        name="style_transfer_network",
     )
     net.build()
     for i, layer in enumerate(net.contract, 1):
@@ -298,7 +305,9 @@ def convert_magenta_arbitrary(directory):
     >>> net = convert_magenta_arbitrary("magenta/")
     """
     directory = pathlib.Path(directory)
-    missing = [f for f in (PREDICTOR_FILE, TRANSFER_FILE) if not (directory / f).is_file()]
+    missing = [
+        f for f in (PREDICTOR_FILE, TRANSFER_FILE) if not (directory / f).is_file()
+    ]
     if missing:
         raise FileNotFoundError(
             f"Expected a folder with {PREDICTOR_FILE} and {TRANSFER_FILE}; missing "
@@ -306,7 +315,7 @@ def convert_magenta_arbitrary(directory):
         )
     predictor = convert_magenta_predictor(directory / PREDICTOR_FILE)
     transfer = convert_magenta_transfer(directory / TRANSFER_FILE)
-    net = ArbitraryStyleNet(predictor, transfer)
+    net = ArbitraryStyleNet(predictor, transfer, name="magenta_arbitrary")
     net.build()
     return net
 

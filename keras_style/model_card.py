@@ -26,6 +26,7 @@ def model_card(
     attribution=None,
     hub_licence=None,
     notes=None,
+    style_args=None,
 ):
     """The Markdown model card of a preset, with Hub YAML front matter.
 
@@ -44,6 +45,9 @@ def model_card(
         hub_licence: the Hub's licence fields (`license`, `license_name`,
             `license_link`) for the front matter.
         notes: a closing paragraph (provenance, storage).
+        style_args: `(python, cli)` extra arguments of the usage snippet,
+            for networks that need a painting (e.g.
+            `('style_image="painting.jpg"', "--style-image painting.jpg")`).
 
     Returns:
         The card as text.
@@ -62,6 +66,9 @@ def model_card(
     yaml += ["pipeline_tag: image-to-image"]
     # json.dumps: a valid Python string literal for any path or name.
     comment = f"  # or {json.dumps(str(also))}" if also else ""
+    py_args, cli_args = style_args or ("", "")
+    py_args = f", {py_args}" if py_args else ""
+    cli_args = f" {cli_args}" if cli_args else ""
     parts = [
         "---\n" + "\n".join(yaml) + "\n---",
         f"# {title or short}",
@@ -73,8 +80,8 @@ def model_card(
         "## Usage",
         "```python\nimport keras_style\n\n"
         f"stylizer = keras_style.zoo.load({json.dumps(handle)}){comment}\n"
-        f'stylizer.stylize("photo.jpg").save("{short}.jpg")\n```',
-        f"or `keras-style stylize photo.jpg --style {handle} -o {short}.jpg`.",
+        f'stylizer.stylize("photo.jpg"{py_args}).save("{short}.jpg")\n```',
+        f"or `keras-style stylize photo.jpg --style {handle}{cli_args} -o {short}.jpg`.",
     ]
     if training:
         rows = "\n".join(f"| {key} | `{value}` |" for key, value in training.items())

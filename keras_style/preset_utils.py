@@ -126,6 +126,16 @@ def first_mismatch(folder, pins):
     return None
 
 
+def preset_class_name(folder):
+    """The class a preset's `config.json` names, or None if it names none."""
+    try:
+        config = json.loads((pathlib.Path(folder) / CONFIG_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None  # the loader reports what is wrong with the file
+    name = config.get("class_name") if isinstance(config, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def read_config(folder, class_name):
     """Reads a preset's `config.json` for inference, refusing anything unsafe.
 

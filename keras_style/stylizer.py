@@ -74,7 +74,10 @@ COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
 
 
 def with_compute_dtype(model, dtype):
-    """`model`, or a copy of a `TransformNet` computing in `dtype`.
+    """`model`, or a copy of it computing in `dtype`.
+
+    Works for any style network whose layers take their dtype policy from
+    the model's (`TransformNet`, `StyleTransferNetwork`).
 
     The copy shares nothing with `model` but the weight values; its Keras
     policy is `mixed_{dtype}` (float32 weights, `dtype` activations), the
@@ -91,17 +94,30 @@ def with_compute_dtype(model, dtype):
         raise ValueError(
             f"`dtype` must be one of {COMPUTE_DTYPES} or None. Received: dtype={dtype!r}"
         )
-    if not isinstance(model, TransformNet):
-        raise TypeError(
-            "`dtype` recasts a TransformNet; for another model, build it under "
-            "the Keras dtype policy you want. "
-            f"Received: model={type(model).__name__}"
-        )
     policy = "float32" if dtype == "float32" else f"mixed_{dtype}"
-    copy = TransformNet.from_config({**model.get_config(), "dtype": policy})
+    copy = type(model).from_config({**model.get_config(), "dtype": policy})
     copy.build()
     copy.set_weights(model.get_weights())
     return copy
+
+
+def _load_images(image):
+    """`(single, [(rgb, alpha)], names)` of one image or a list of them."""
+    single = not isinstance(image, (list, tuple))
+    images = [image] if single else list(image)
+    if not images:
+        raise ValueError("`image` must not be an empty list. Received: image=[]")
+    loaded = [
+        load_image_with_alpha(img, name="image" if single else f"image[{i}]")
+        for i, img in enumerate(images)
+    ]
+    names = [
+        ("image" if single else f"image[{i}]")
+        # A file names itself in errors.
+        + (f" ({img})" if isinstance(img, (str, pathlib.PurePath)) else "")
+        for i, img in enumerate(images)
+    ]
+    return single, loaded, names
 
 
 class Stylizer:
@@ -332,44 +348,63 @@ class Stylizer:
         strength, max_size, tile_size, tile_overlap, batch_size = check_options(
             strength, max_size, tile_size, tile_overlap, batch_size
         )
-        single = not isinstance(image, (list, tuple))
-        images = [image] if single else list(image)
-        if not images:
-            raise ValueError("`image` must not be an empty list. Received: image=[]")
-        loaded = [
-            load_image_with_alpha(img, name="image" if single else f"image[{i}]")
-            for i, img in enumerate(images)
-        ]
-        options = dict(
-            tile_size=tile_size, tile_overlap=tile_overlap, batch_size=batch_size
+        single, loaded, names = _load_images(image)
+        results = self._stylize_loaded(
+            self._forward,
+            loaded,
+            names,
+            strength=strength,
+            preserve_colors=preserve_colors,
+            max_size=max_size,
+            tile_size=tile_size,
+            tile_overlap=tile_overlap,
+            batch_size=batch_size,
         )
+        return results[0] if single else results
+
+    def _stylize_loaded(
+        self,
+        forward,
+        loaded,
+        names,
+        *,
+        strength,
+        preserve_colors,
+        max_size,
+        tile_size,
+        tile_overlap,
+        batch_size,
+        blend=True,
+    ):
+        """`stylize` on loaded `(rgb, alpha)` pairs with checked options.
+
+        `forward` runs the network on a batch; `blend=False` leaves
+        `strength` to the caller (a family whose strength is not a pixel
+        blend) and only stylizes.
+        """
         originals = [rgb for rgb, _ in loaded]
-        names = [
-            ("image" if single else f"image[{i}]")
-            # A file names itself in errors.
-            + (f" ({img})" if isinstance(img, (str, pathlib.PurePath)) else "")
-            for i, img in enumerate(images)
-        ]
-        if strength == 0.0:
+        if strength == 0.0 and blend:
             styled = originals
         else:
             styled = batching.stylize_arrays(
-                self._forward,
+                forward,
                 originals,
                 names,
                 max_size=max_size,
                 max_pass_pixels=self.max_pass_pixels,
-                **options,
+                tile_size=tile_size,
+                tile_overlap=tile_overlap,
+                batch_size=batch_size,
             )
         results = []
         for (rgb, alpha), out in zip(loaded, styled):
             if out is not rgb:
                 if preserve_colors:
                     out = transfer_luminance(rgb, out)
-                if strength < 1.0:
+                if blend and strength < 1.0:
                     out = strength * out + (1.0 - strength) * rgb
             results.append(to_pil(out, alpha))
-        return results[0] if single else results
+        return results
 
     def stylize_folder(
         self, input_dir, output_dir, *, verbose=1, video_options=None, **kwargs

@@ -1,9 +1,10 @@
 """`keras-style convert`: turn third-party weights into a keras-style preset.
 
 `add_parser` registers the `convert` sub-command with one sub-command per
-source format (today `lengstrom`, for lengstrom/fast-style-transfer ml5
-folders and TensorFlow checkpoints); `run_lengstrom` writes the preset with
-`keras_style.convert.convert_lengstrom_to_preset`.
+source format: `lengstrom` (lengstrom/fast-style-transfer ml5 folders and
+TensorFlow checkpoints, `keras_style.convert.convert_lengstrom_to_preset`)
+and `magenta-arbitrary` (Magenta's two arbitrary-style ONNX files,
+`keras_style.convert_magenta.convert_magenta_arbitrary_to_preset`).
 """
 
 from keras_style.cli.arguments import add_output_options
@@ -28,6 +29,25 @@ def run_lengstrom(args):
     return 0
 
 
+def run_magenta_arbitrary(args):
+    import pathlib
+
+    from keras_style.convert_magenta import convert_magenta_arbitrary_to_preset
+
+    if pathlib.Path(args.output).exists() and not args.overwrite:
+        raise ValueError(
+            "The preset directory already exists; pass --overwrite to replace it. "
+            f"Received: output={args.output!r}"
+        )
+    metadata = {"name": args.name} if args.name else {}
+    metadata["source"] = {"format": "magenta-arbitrary", "path": str(args.source)}
+    path = convert_magenta_arbitrary_to_preset(
+        args.source, args.output, metadata=metadata, overwrite=args.overwrite
+    )
+    print(path)
+    return 0
+
+
 def add_parser(subparsers):
     c = subparsers.add_parser("convert", help="convert third-party weights to a preset")
     csub = c.add_subparsers(dest="format", metavar="FORMAT", required=True)
@@ -41,3 +61,14 @@ def add_parser(subparsers):
     lg.add_argument("--overwrite", action="store_true")
     add_output_options(lg)
     lg.set_defaults(func=run_lengstrom)
+    mg = csub.add_parser(
+        "magenta-arbitrary",
+        help="Magenta's arbitrary-style networks (arbitrary_predict.onnx and "
+        "arbitrary_transform.onnx in one folder)",
+    )
+    mg.add_argument("source", metavar="DIR", help="folder with the two ONNX files")
+    mg.add_argument("-o", "--output", required=True, metavar="PRESET_DIR")
+    mg.add_argument("--name", help="name stored in metadata.json")
+    mg.add_argument("--overwrite", action="store_true")
+    add_output_options(mg)
+    mg.set_defaults(func=run_magenta_arbitrary)

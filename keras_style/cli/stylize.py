@@ -3,7 +3,8 @@
 `add_parser` registers the sub-command; `run` pairs each input with its
 destination (a file, or a folder for several inputs or a folder input), loads
 the style from the zoo, the Hub or a preset directory (run by Keras or, with
-`--runtime`, by an exported file's own runtime), and stylizes. The exit code
+`--runtime`, by an exported file's own runtime), binds the paintings of
+`--style-image` for the arbitrary-style network, and stylizes. The exit code
 is 1 when images in a folder were skipped.
 """
 
@@ -12,6 +13,7 @@ import sys
 from keras_style.cli.arguments import (
     add_output_options,
     check_output_file,
+    comma_list,
     positive_int,
     progress_verbosity,
 )
@@ -80,22 +82,75 @@ def _is_video(path):
         return False
 
 
+ARBITRARY = "arbitrary"  # the zoo preset `--style-image` implies
+
+
+def _style_choice(args):
+    """The preset to load: `--style`, or the arbitrary network for a painting."""
+    if args.style is None:
+        if not args.style_image:
+            raise ValueError(
+                "Pass a zoo style with --style (see `keras-style zoo list`) or "
+                "a painting with --style-image. Received: neither"
+            )
+        return ARBITRARY
+    if args.style_weights and not args.style_image:
+        raise ValueError(
+            "--style-weights blends the paintings of --style-image. "
+            f"Received: --style-weights {args.style_weights} without --style-image"
+        )
+    return args.style
+
+
+def _with_painting(stylizer, args):
+    """`stylizer` bound to the paintings of `--style-image`, checked."""
+    from keras_style.arbitrary_stylizer import ArbitraryStylizer
+
+    arbitrary = isinstance(stylizer, ArbitraryStylizer)
+    if args.style_image and not arbitrary:
+        raise ValueError(
+            f"--style-image needs an arbitrary-style network; {args.style!r} is a "
+            "fixed style. Drop --style (or pass --style arbitrary). "
+            f"Received: --style {args.style} --style-image {args.style_image[0]}"
+        )
+    if arbitrary and not args.style_image:
+        raise ValueError(
+            f"{args.style!r} stylizes with any painting: pass --style-image "
+            "PAINTING. Received: no --style-image"
+        )
+    if not arbitrary:
+        return stylizer
+    if args.style_weights is not None and len(args.style_weights) != len(
+        args.style_image
+    ):
+        raise ValueError(
+            "--style-weights needs one weight per --style-image "
+            f"({len(args.style_image)}). Received: --style-weights "
+            + ",".join(map(str, args.style_weights))
+        )
+    return stylizer.with_style(
+        list(args.style_image), args.style_weights, args.style_size
+    )
+
+
 def run(args):
     from keras_style import zoo
     from keras_style.image import save_image
 
+    style = _style_choice(args)
     pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
     if args.runtime != "keras":
         from keras_style.export.runtime_cache import check_runtime
 
         check_runtime(args.runtime)  # a missing extra fails before any download
     stylizer = zoo.load(
-        args.style,
+        style,
         revision=args.revision,
         cache_dir=args.cache_dir,
         dtype=PRECISIONS[args.precision],
         runtime=args.runtime,
     )
+    stylizer = _with_painting(stylizer, args)
     options = dict(
         strength=args.strength,
         preserve_colors=args.preserve_colors,
@@ -165,8 +220,27 @@ def add_parser(subparsers):
     p.add_argument(
         "-s",
         "--style",
-        required=True,
-        help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a preset dir",
+        help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a "
+        "preset dir; leave out with --style-image",
+    )
+    p.add_argument(
+        "--style-image",
+        action="append",
+        metavar="PAINTING",
+        help="any painting, for the arbitrary-style network (Ghiasi et al. "
+        "2017); repeat to blend several",
+    )
+    p.add_argument(
+        "--style-weights",
+        type=comma_list(float, "numbers"),
+        metavar="W1,W2",
+        help="blend weights of the --style-image paintings (default: equal)",
+    )
+    p.add_argument(
+        "--style-size",
+        type=positive_int,
+        help="side of the square the painting is scaled to for the style "
+        "predictor (default 256)",
     )
     p.add_argument(
         "-o",
@@ -174,7 +248,13 @@ def add_parser(subparsers):
         required=True,
         help="output file, or folder for several inputs",
     )
-    p.add_argument("--strength", type=float, default=1.0, help="0..1 (default 1)")
+    p.add_argument(
+        "--strength",
+        type=float,
+        default=1.0,
+        help="0..1 (default 1); with --style-image, how far the embedding "
+        "moves from the photo's own style to the painting's",
+    )
     p.add_argument("--preserve-colors", action="store_true", help="keep photo colours")
     p.add_argument("--max-size", type=positive_int, help="stylize at most this size")
     p.add_argument(

@@ -4,12 +4,14 @@ to a local preset (Hub first, then upstream build, then caches) and a `Stylizer`
 
 import logging
 
+from keras_style.arbitrary_stylizer import ArbitraryStylizer
 from keras_style.preset_utils import (
     CHECKSUMS_FILE,
     METADATA_FILE,
     MODEL_CARD_FILE,
     WEIGHTS_FILE,
     first_mismatch,
+    preset_class_name,
     verify_checksums,
 )
 from keras_style.stylizer import Stylizer
@@ -30,6 +32,9 @@ from keras_style.zoo.registry import (
 from keras_style.zoo.upstream import UpstreamUnreachable, build_cached
 
 logger = logging.getLogger(__name__)
+
+# The stylizer of each network family, by the class named in config.json.
+_STYLIZERS = {"ArbitraryStyleNet": ArbitraryStylizer}
 
 
 def download(
@@ -284,6 +289,7 @@ def load(
     preset_dir, name = _fetch(
         style, revision, cache_dir, force_download, endpoint, upstream_url
     )
-    return Stylizer.from_preset_dir(
+    stylizer_class = _STYLIZERS.get(preset_class_name(preset_dir), Stylizer)
+    return stylizer_class.from_preset_dir(
         preset_dir, name=name, dtype=dtype, runtime=runtime, cache_dir=cache_dir
     )

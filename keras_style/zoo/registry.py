@@ -28,21 +28,26 @@ class UpstreamSource:
     """Where a preset is built from when the Hub does not have it.
 
     Attributes:
-        format: converter input format (`"lengstrom-ml5"`).
-        base_url: files are at `{base_url}/{folder}/{file}`.
+        format: converter input format (`"lengstrom-ml5"` or
+            `"magenta-arbitrary"`).
+        base_url: files are at `{base_url}/{folder}/{file}`; None when there
+            is no download source (the preset ships inside the package).
         folder: sub-folder of this style.
         sha256: `{file name: sha256}` of every file, all verified.
         homepage: project page of the original work.
     """
 
     format: str
-    base_url: str
+    base_url: str | None
     folder: str
     sha256: types.MappingProxyType
     homepage: str
 
     def urls(self, base_url=None):
-        base = (base_url or self.base_url).rstrip("/")
+        base = base_url or self.base_url
+        if base is None:
+            return None
+        base = base.rstrip("/")
         return {name: f"{base}/{self.folder}/{name}" for name in self.sha256}
 
     def key(self):

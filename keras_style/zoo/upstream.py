@@ -130,6 +130,8 @@ def model_card(name, *, owner=None, compact=False):
         (`keras_style.model_card.model_card`, from the registry's facts).
     """
     e = get_style(name)
+    if e.source.format == "magenta-arbitrary":
+        return _magenta_card(e, owner=owner, compact=compact)
     storage = (
         f"\n\nWeights with {COMPACT_MIN_SIZE:,} values or more are stored as float16 "
         "(loaded as float32) to halve the file; outputs stay within 0.5 levels "
@@ -169,6 +171,51 @@ sha256 is pinned in `keras_style/zoo/registry.py`. Built by `zoo/build_presets.p
     )
 
 
+def _magenta_card(e, *, owner=None, compact=False):
+    storage = (
+        f"\n\nWeights with {COMPACT_MIN_SIZE:,} values or more are stored as "
+        "float16 (loaded as float32) to halve the file; outputs stay within 0.5 "
+        "levels (0..255) of the float32 conversion."
+        if compact
+        else ""
+    )
+    files = ", ".join(f"`{f}` (sha256 `{h}`)" for f, h in e.source.sha256.items())
+    return write_card(
+        e.name,
+        title=f"{e.name}: any painting in one pass (Ghiasi et al. 2017)",
+        also=f"hf://{owner or hub_owner()}/{e.repo}",
+        description=f"""\
+Arbitrary style transfer: a MobileNetV2 style predictor turns any painting into
+a 100-d embedding, which sets the scale and shift of every conditional
+instance normalisation of a small transfer network. The weights are the int8
+mobile networks Magenta published on TF Hub
+(`magenta/arbitrary-image-stylization-v1-256`), dequantised and converted to
+Keras 3 (`StylePredictor`, `StyleTransferNetwork`, `ArbitraryStyleNet`) by
+[keras-style]({PROJECT_URL}); they run on TensorFlow, JAX and PyTorch, at any
+photo size (the TF Lite export is fixed at 384x384).""",
+        licence=f"Apache License 2.0. {e.licence}",
+        attribution=e.attribution,
+        hub_licence={"license": "apache-2.0"},
+        notes=f"""\
+Converted with `keras_style.convert_magenta.convert_magenta_arbitrary` from
+{files}: outputs match onnxruntime running the same graphs with weights-only
+dequantisation to over 40 dB PSNR (tests/test_convert_magenta.py). Built by
+`zoo/build_presets.py` of [keras-style]({PROJECT_URL}).{storage}""",
+        style_args=('style_image="painting.jpg"', "--style-image painting.jpg"),
+    )
+
+
+# Converter of each upstream format: `(source folder, preset dir, **kw)`.
+def _convert(format, source, preset_dir, **kwargs):
+    if format == "magenta-arbitrary":
+        from keras_style.convert_magenta import convert_magenta_arbitrary_to_preset
+
+        return convert_magenta_arbitrary_to_preset(source, preset_dir, **kwargs)
+    from keras_style.convert import convert_lengstrom_to_preset
+
+    return convert_lengstrom_to_preset(source, preset_dir, **kwargs)
+
+
 def build_preset(
     name,
     preset_dir,
@@ -203,13 +250,16 @@ def build_preset(
     >>> keras_style.zoo.build_preset("wave", "presets/wave")
     PosixPath('presets/wave')
     """
-    from keras_style.convert import convert_lengstrom_to_preset
-
     entry = get_style(name)
     preset_dir = pathlib.Path(preset_dir)
     urls = entry.source.urls(_upstream_base(upstream_url))
     if source_dir is not None:
         source_dir = pathlib.Path(source_dir)
+    elif urls is None:
+        raise UpstreamUnreachable(
+            f"{entry.name!r} has no download source (it ships inside the "
+            "package; reinstall keras-style)"
+        )
     if preset_dir.exists() and not overwrite:
         raise FileExistsError(
             "Preset directory already exists; pass overwrite=True to replace it. "
@@ -256,7 +306,8 @@ def build_preset(
             },
         }
         # Written next to the sources (same file system), then moved into place.
-        built = convert_lengstrom_to_preset(
+        built = _convert(
+            entry.source.format,
             source,
             tmp / "preset",
             metadata=metadata,

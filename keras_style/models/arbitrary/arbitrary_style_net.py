@@ -102,7 +102,10 @@ class ArbitraryStyleNet(keras.Model):
         PosixPath('/tmp/arbitrary')
         """
         return preset_utils.save_preset(
-            self, preset_dir, metadata=metadata, model_card=model_card,
+            self,
+            preset_dir,
+            metadata=metadata,
+            model_card=model_card,
             overwrite=overwrite,
         )
 
