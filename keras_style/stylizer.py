@@ -94,6 +94,13 @@ def with_compute_dtype(model, dtype):
         raise ValueError(
             f"`dtype` must be one of {COMPUTE_DTYPES} or None. Received: dtype={dtype!r}"
         )
+    if not keras.saving.get_registered_name(type(model)).startswith("keras_style>"):
+        # A foreign model's layers may carry their own dtype policies.
+        raise TypeError(
+            "`dtype` recasts a keras-style network (TransformNet, "
+            "StyleTransferNetwork); for another model, build it under the Keras "
+            f"dtype policy you want. Received: model={type(model).__name__}"
+        )
     policy = "float32" if dtype == "float32" else f"mixed_{dtype}"
     copy = type(model).from_config({**model.get_config(), "dtype": policy})
     copy.build()

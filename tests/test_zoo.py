@@ -120,8 +120,12 @@ def loader(env, cache):
 # --- registry and handles --------------------------------------------------------
 
 
+LENGSTROM_STYLES = ["la_muse", "rain_princess", "scream", "udnie", "wave", "wreck"]
+
+
 def test_registry_lists_the_six_styles(shared_data):
     assert zoo.available() == [
+        "arbitrary",
         "la_muse",
         "rain_princess",
         "scream",
@@ -129,7 +133,7 @@ def test_registry_lists_the_six_styles(shared_data):
         "wave",
         "wreck",
     ]
-    for name in zoo.available():
+    for name in LENGSTROM_STYLES:
         e = zoo.get_style(name)
         assert e.repo_id == f"keras-style/lengstrom-{name.replace('_', '-')}"
         assert e.revision is None and not e.published  # not published yet
@@ -145,6 +149,17 @@ def test_registry_lists_the_six_styles(shared_data):
             assert hashlib.sha256((folder / file).read_bytes()).hexdigest() == sha, file
         card = zoo.model_card(name)
         assert card.startswith("---\n") and "non-commercial" in card and e.title in card
+
+
+def test_registry_pins_the_magenta_files(shared_data):
+    e = zoo.get_style("arbitrary")
+    assert "Apache" in e.licence and "Ghiasi" in e.attribution
+    assert e.embedded and e.source.urls() is None  # ships inside the package
+    folder = shared_data / "weights" / "magenta"
+    for file, sha in e.source.sha256.items():
+        assert hashlib.sha256((folder / file).read_bytes()).hexdigest() == sha, file
+    card = zoo.model_card("arbitrary")
+    assert "apache-2.0" in card and "style_image=" in card and "BMVC 2017" in card
 
 
 def test_hub_owner_is_configurable(monkeypatch):

@@ -61,7 +61,13 @@ def h5_datasets(path):
     return out
 
 
-@pytest.mark.parametrize("name", zoo.EMBEDDED_STYLES)
+# The embedded Johnson networks (the arbitrary network: tests/test_arbitrary.py).
+LENGSTROM_EMBEDDED = [
+    n for n in zoo.EMBEDDED_STYLES if zoo.get_style(n).source.format == "lengstrom-ml5"
+]
+
+
+@pytest.mark.parametrize("name", LENGSTROM_EMBEDDED)
 def test_embedded_style_loads_offline_with_an_empty_cache(name, tmp_path):
     stylizer = zoo.load(name)
 
@@ -78,7 +84,8 @@ def test_embedded_style_loads_offline_with_an_empty_cache(name, tmp_path):
 
 
 def test_only_the_embedded_styles_are_embedded():
-    assert set(zoo.EMBEDDED_STYLES) == {"wave", "rain_princess"}
+    assert set(zoo.EMBEDDED_STYLES) == {"wave", "rain_princess", "arbitrary"}
+    assert set(LENGSTROM_EMBEDDED) == {"wave", "rain_princess"}
     for name in zoo.available():
         entry = zoo.get_style(name)
         assert bool(entry.embedded) == (name in zoo.EMBEDDED_STYLES)
@@ -86,7 +93,7 @@ def test_only_the_embedded_styles_are_embedded():
     assert on_disk == sorted(zoo.EMBEDDED_STYLES)
 
 
-@pytest.mark.parametrize("name", zoo.EMBEDDED_STYLES)
+@pytest.mark.parametrize("name", LENGSTROM_EMBEDDED)
 def test_embedded_weights_are_the_upstream_network(name, shared_data):
     # Large kernels are float16, the rest float32: outputs on a real photo stay
     # within 0.5 levels (0..255) of the float32 conversion (measured: 0.17 at
@@ -108,7 +115,11 @@ def test_embedded_preset_is_what_the_build_script_writes(name, shared_data, tmp_
     built = zoo.build_preset(
         name,
         tmp_path / name,
-        source_dir=shared_data / "weights" / "lengstrom-ml5" / name,
+        source_dir=build_script().source_dir(
+            zoo.get_style(name),
+            shared_data / "weights" / "lengstrom-ml5",
+            shared_data / "weights" / "magenta",
+        ),
         compact=True,
     )
     embedded = zoo.registry.EMBEDDED_DIR / name
@@ -185,7 +196,9 @@ def test_build_script_output_then_pinned_hub_revision_end_to_end(
     script = build_script()
     out = tmp_path / "built"
     source = shared_data / "weights" / "lengstrom-ml5"
-    assert script.main(["--output", str(out), "--source-dir", str(source)]) == 0
+    magenta = shared_data / "weights" / "magenta"
+    argv = ["--output", str(out), "--source-dir", str(source)]
+    assert script.main([*argv, "--magenta-dir", str(magenta)]) == 0
     assert sorted(p.name for p in out.iterdir()) == zoo.available()
     for name in zoo.available():
         assert {p.name for p in (out / name).iterdir()} == set(zoo.PRESET_FILES)

@@ -14,7 +14,8 @@ for `_EMBEDDED`.
     python zoo/build_presets.py --output build/presets            # all six, no upload
     python zoo/build_presets.py --output build/presets --source-dir ml5/style-transfer
     HF_TOKEN=hf_... python zoo/build_presets.py --org keras-style --upload
-    python zoo/build_presets.py --embed --source-dir ml5/style-transfer
+    python zoo/build_presets.py --embed --source-dir ml5/style-transfer \\
+        --magenta-dir ../shared/data/weights/magenta
     python zoo/build_presets.py --write-recipes
 """
 
@@ -28,12 +29,25 @@ import sys
 from keras_style import zoo
 
 RECIPES_DIR = pathlib.Path(__file__).resolve().parent / "recipes"
+CONVERTERS = {
+    "lengstrom-ml5": "keras_style.convert.convert_lengstrom_to_preset",
+    "magenta-arbitrary": (
+        "keras_style.convert_magenta.convert_magenta_arbitrary_to_preset"
+    ),
+}
+
+
+def source_dir(entry, lengstrom_dir, magenta_dir):
+    """The local copy of a style's upstream files, or None to download them."""
+    if entry.source.format == "magenta-arbitrary":
+        return None if magenta_dir is None else pathlib.Path(magenta_dir)
+    return None if lengstrom_dir is None else pathlib.Path(lengstrom_dir) / entry.name
 
 
 def recipe(name):
     """The recipe of a registry style: everything needed to rebuild its Hub repo."""
     entry = zoo.get_style(name)
-    urls = entry.source.urls()
+    urls = entry.source.urls() or {}
     return {
         "name": entry.name,
         "painting": {
@@ -51,11 +65,11 @@ def recipe(name):
             "format": entry.source.format,
             "homepage": entry.source.homepage,
             "files": [
-                {"url": urls[file], "sha256": sha}
+                {"file": file, "url": urls.get(file), "sha256": sha}
                 for file, sha in entry.source.sha256.items()
             ],
         },
-        "converter": "keras_style.convert.convert_lengstrom_to_preset",
+        "converter": CONVERTERS[entry.source.format],
         "build": f"keras_style.zoo.build_preset({entry.name!r}, PRESET_DIR)",
         "model_card": zoo.model_card(name, owner=zoo.DEFAULT_HUB_OWNER),
     }
@@ -70,7 +84,7 @@ def write_recipes(directory=RECIPES_DIR):
     return directory
 
 
-def embed(source_dir=None, upstream_url=None):
+def embed(lengstrom_dir=None, upstream_url=None, magenta_dir=None):
     """Rebuilds the presets shipped inside the package; returns their pins."""
     pins = {}
     for name in zoo.EMBEDDED_STYLES:
@@ -78,7 +92,7 @@ def embed(source_dir=None, upstream_url=None):
         zoo.build_preset(
             name,
             folder,
-            source_dir=None if source_dir is None else pathlib.Path(source_dir) / name,
+            source_dir=source_dir(zoo.get_style(name), lengstrom_dir, magenta_dir),
             upstream_url=upstream_url,
             compact=True,
             overwrite=True,
@@ -114,6 +128,12 @@ def main(argv=None):
         "against the pinned sha256s; no download",
     )
     p.add_argument(
+        "--magenta-dir",
+        default=None,
+        help="folder with Magenta's arbitrary_predict.onnx and "
+        "arbitrary_transform.onnx (the 'arbitrary' preset has no download source)",
+    )
+    p.add_argument(
         "--embed",
         action="store_true",
         help="only rebuild the presets shipped inside the package",
@@ -127,7 +147,7 @@ def main(argv=None):
         print(f"wrote {write_recipes()}")
         return 0
     if args.embed:
-        pins = embed(args.source_dir, args.upstream_url)
+        pins = embed(args.source_dir, args.upstream_url, args.magenta_dir)
         print("\n# Paste into _EMBEDDED in keras_style/zoo/registry.py:")
         print("_EMBEDDED = " + json.dumps(pins, indent=4))
         return 0
@@ -146,9 +166,7 @@ def main(argv=None):
             name,
             pathlib.Path(args.output) / name,
             upstream_url=args.upstream_url,
-            source_dir=None
-            if args.source_dir is None
-            else pathlib.Path(args.source_dir) / name,
+            source_dir=source_dir(entry, args.source_dir, args.magenta_dir),
             overwrite=True,
         )
         print(f"built {name}: {preset}", flush=True)
