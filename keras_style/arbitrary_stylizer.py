@@ -21,6 +21,7 @@ from keras_style.models.arbitrary import (
     DEFAULT_STYLE_SIZE,
     MIN_SIZE,
     ArbitraryStyleNet,
+    EmbeddedStyleNetwork,
 )
 from keras_style.preset_utils import METADATA_FILE
 from keras_style.stylize_options import check_options
@@ -80,7 +81,12 @@ class ArbitraryStylizer(Stylizer):
             for the predictor (default 256, what the network was trained on;
             larger sizes give finer brush strokes).
         dtype: compute dtype of the transfer network (see `Stylizer`).
-        runtime: `"keras"` only, for now.
+        runtime: `"keras"` (default), or `"onnx"` / `"litert"`: each
+            painting (or blend) is baked into a single-input network
+            (`bake`), exported once into the cache (keyed by its weights and
+            embedding) and run there. Exporting takes seconds per painting,
+            so these pay off when one painting styles many photos or frames.
+        cache_dir: cache root of the exported runtimes (see `Stylizer`).
         **kwargs: `name`, `metadata`, `preset_dir`, `max_pass_pixels`.
 
     Example:
@@ -110,11 +116,20 @@ class ArbitraryStylizer(Stylizer):
                 f"Received: model={type(model).__name__}"
             )
         if runtime != "keras":
-            raise ValueError(
-                "The arbitrary-style network runs with runtime='keras' only "
-                f"for now. Received: runtime={runtime!r}"
-            )
+            # Exported runtimes run one painting's baked network (`bake`).
+            from keras_style.export.runtime_cache import check_runtime
+
+            check_runtime(runtime)
+            if dtype is not None:
+                raise ValueError(
+                    "`dtype` applies to the Keras runtime; an exported runtime "
+                    "keeps the precision it was exported with. "
+                    f"Received: dtype={dtype!r}, runtime={runtime!r}"
+                )
         super().__init__(model, **kwargs)
+        self.runtime = runtime
+        self._cache_dir = cache_dir
+        self._runtimes = collections.OrderedDict()  # embedding -> exported
         self.style_size = check_int(style_size, "style_size", minimum=MIN_SIZE)
         self.transfer = with_compute_dtype(model.transfer, dtype)
         self._embeddings = collections.OrderedDict()
@@ -219,7 +234,49 @@ class ArbitraryStylizer(Stylizer):
 
     # --- stylizing --------------------------------------------------------
 
+    def bake(self, style_image, style_weights=None, style_size=None):
+        """A single-input network with the painting's embedding built in.
+
+        Args:
+            style_image, style_weights, style_size: see `embed`.
+
+        Returns:
+            An `EmbeddedStyleNetwork`: photo in, stylized photo out, like a
+            `TransformNet`; `export` it to ONNX or LiteRT, or save it as a
+            preset that `--style PRESET_DIR` uses.
+
+        Example:
+
+        >>> stylizer.bake("the_scream.jpg").export("scream.onnx")
+        PosixPath('scream.onnx')
+        """
+        return self._baked(self.embed(style_image, style_weights, style_size))
+
+    def _baked(self, embedding):
+        net = EmbeddedStyleNetwork(self.model.transfer, name="embedded_style_network")
+        net.build()
+        net.embedding.assign(np.asarray(embedding, np.float32)[None])
+        return net
+
+    def _exported_for(self, embedding):
+        key = hashlib.sha256(np.asarray(embedding, "<f4").tobytes()).hexdigest()
+        if key not in self._runtimes:
+            from keras_style.export.runtime_cache import load_runtime
+
+            self._runtimes[key] = load_runtime(
+                self._baked(embedding),
+                self.runtime,
+                cache_dir=self._cache_dir,
+                metadata=self.metadata,
+            )
+            while len(self._runtimes) > 4:  # sessions hold memory
+                self._runtimes.popitem(last=False)
+        return self._runtimes[key]
+
     def _forward_with(self, embedding):
+        if self.runtime != "keras":
+            exported = self._exported_for(embedding)
+            return lambda batch: np.clip(exported(batch), 0.0, 255.0)
         embedding = np.asarray(embedding, np.float32)[None]
 
         def forward(batch):
@@ -292,6 +349,13 @@ class ArbitraryStylizer(Stylizer):
                 self._forward_with(style), loaded, names, **options
             )
         else:
+            if self.runtime != "keras":
+                raise ValueError(
+                    "strength < 1 mixes each photo's own embedding in, which an "
+                    "exported runtime would export once per photo; use "
+                    f"runtime='keras'. Received: strength={strength}, "
+                    f"runtime={self.runtime!r}"
+                )
             # Each photo mixes the painting's embedding with its own.
             results = []
             for pair, n in zip(loaded, names):

@@ -17,7 +17,8 @@ import numpy as np
 from keras_style import batching
 from keras_style.checks import check_int
 from keras_style.image import load_image_with_alpha, to_pil, transfer_luminance
-from keras_style.preset_utils import METADATA_FILE
+from keras_style.models.arbitrary import EmbeddedStyleNetwork
+from keras_style.preset_utils import METADATA_FILE, preset_class_name
 from keras_style.stylize_options import check_options
 from keras_style.tiling import AUTO_TILE_PIXELS, DEFAULT_TILE_SIZE, MAX_PASS_PIXELS
 from keras_style.transform_net import MIN_SIZE, TransformNet
@@ -106,6 +107,17 @@ def with_compute_dtype(model, dtype):
     copy.build()
     copy.set_weights(model.get_weights())
     return copy
+
+
+# The photo-in, photo-out networks a preset of this stylizer may hold.
+_SINGLE_INPUT_NETWORKS = (TransformNet, EmbeddedStyleNetwork)
+
+
+def _network_class(preset_dir):
+    """The network class a preset's config names (TransformNet by default;
+    the loader reports a config that names something else)."""
+    name = preset_class_name(preset_dir)
+    return next((c for c in _SINGLE_INPUT_NETWORKS if c.__name__ == name), TransformNet)
 
 
 def _load_images(image):
@@ -223,10 +235,11 @@ class Stylizer:
                 "`runtime` must be a string ('keras', 'onnx' or 'litert'). "
                 f"Received: runtime={runtime!r}"
             )
-        if not isinstance(self.model, TransformNet):
+        if type(self.model) not in _SINGLE_INPUT_NETWORKS:
             raise TypeError(
                 f"runtime={runtime!r} exports the network, which must be a "
-                f"TransformNet. Received: model={type(self.model).__name__}"
+                "TransformNet or an EmbeddedStyleNetwork. "
+                f"Received: model={type(self.model).__name__}"
             )
         # Export sits above the stylizer (like the zoo): imported on demand.
         from keras_style.export.runtime_cache import load_runtime
@@ -287,7 +300,7 @@ class Stylizer:
         >>> stylizer = Stylizer.from_preset_dir("presets/wave")
         """
         preset_dir = pathlib.Path(preset_dir)
-        model = TransformNet.from_preset_dir(preset_dir)
+        model = _network_class(preset_dir).from_preset_dir(preset_dir)
         metadata = {}
         meta_path = preset_dir / METADATA_FILE
         if meta_path.is_file():

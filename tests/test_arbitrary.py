@@ -382,8 +382,8 @@ def test_bad_paintings_and_weights_are_named(arbitrary, photo, tmp_path):
         arbitrary.stylize(photo, style_image=photo, style_weights=[1])
     with pytest.raises(ValueError, match="style_size"):
         arbitrary.stylize(photo, style_image=photo, style_size=2)
-    with pytest.raises(ValueError, match="runtime='keras' only"):
-        ArbitraryStylizer(arbitrary.model, runtime="onnx")
+    with pytest.raises(ValueError, match="runtime"):
+        ArbitraryStylizer(arbitrary.model, runtime="tensorrt")
 
 
 def test_odd_paintings_are_converted_and_used(arbitrary, photo):
@@ -470,3 +470,44 @@ def test_embedding_cache_key_is_the_pixels(arbitrary, tmp_path, photo):
     assert len(fresh._embeddings) == 1
     key = next(iter(fresh._embeddings))
     assert key.startswith(hashlib.sha256(photo.astype("f4").tobytes()).hexdigest())
+
+
+# --- one painting baked in: export and exported runtimes ---------------------------
+
+
+def test_baked_painting_exports_like_a_zoo_style(arbitrary, painting, photo, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from keras_style.export import load_exported, read_sidecar
+
+    baked = arbitrary.bake(painting)
+    expected = np.asarray(arbitrary.stylize(photo, style_image=painting), "f4")
+    np.testing.assert_allclose(
+        np.clip(to_numpy(baked(photo[None].astype("f4")))[0], 0, 255),
+        expected,
+        atol=1.0,
+    )
+    # As a preset: `--style PRESET_DIR` uses it like any fixed style.
+    preset = baked.save_to_preset(tmp_path / "baked")
+    assert (
+        np.abs(np.asarray(zoo.load(preset).stylize(photo), "f4") - expected).max() <= 1
+    )
+    # The CLI bakes and exports; ONNX Runtime runs it within a level.
+    out = tmp_path / "baked.onnx"
+    argv = ["export", "arbitrary", "--style-image", str(painting), "-o", str(out)]
+    assert cli.main(argv) == 0
+    assert read_sidecar(out)["network"]["class"] == "EmbeddedStyleNetwork"
+    exported = np.clip(load_exported(out)(photo[None].astype("f4"))[0], 0, 255)
+    assert np.abs(exported - expected).max() <= 1.0
+
+
+def test_onnx_runtime_runs_the_baked_painting(arbitrary, painting, photo, tmp_path):
+    pytest.importorskip("onnxruntime")
+    fast = zoo.load("arbitrary", runtime="onnx", cache_dir=tmp_path)
+    ours = np.asarray(fast.stylize(photo, style_image=painting), "f4")
+    expected = np.asarray(arbitrary.stylize(photo, style_image=painting), "f4")
+    assert np.abs(ours - expected).max() <= 1.0
+    assert len(list((tmp_path / "exported").glob("*.onnx"))) == 1
+    with pytest.raises(ValueError, match="runtime='keras'"):
+        fast.stylize(photo, style_image=painting, strength=0.5)
+    with pytest.raises(ValueError, match="Received: dtype='bfloat16'"):
+        ArbitraryStylizer(arbitrary.model, runtime="onnx", dtype="bfloat16")

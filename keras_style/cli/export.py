@@ -1,7 +1,8 @@
 """`keras-style export`: a style network to a SavedModel, ONNX or LiteRT file.
 
 `add_parser` registers the sub-command; `run` fetches the style (zoo name,
-Hub handle or preset folder), loads its network and calls
+Hub handle or preset folder), loads its network (for the arbitrary-style
+network, with the `--style-image` paintings baked in) and calls
 `keras_style.export.export_network`, which writes the file and its JSON
 sidecar (`OUT.json`) and refuses to replace an existing output unless
 `--overwrite`.
@@ -9,7 +10,7 @@ sidecar (`OUT.json`) and refuses to replace an existing output unless
 
 import argparse
 
-from keras_style.cli.arguments import add_output_options
+from keras_style.cli.arguments import add_output_options, comma_list, positive_int
 
 _FORMATS = ("saved_model", "onnx", "litert")
 _PRECISIONS = ("float32", "float16", "int8")
@@ -27,21 +28,52 @@ def _input_size(text):
     return height, width
 
 
+def _baked(preset_dir, args):
+    """The arbitrary-style network with the --style-image paintings built in."""
+    from keras_style.arbitrary_stylizer import ArbitraryStylizer
+
+    if not args.style_image:
+        raise ValueError(
+            f"{args.style!r} stylizes with any painting: pass --style-image "
+            "PAINTING to bake one into the exported network. "
+            "Received: no --style-image"
+        )
+    if args.style_weights is not None and len(args.style_weights) != len(
+        args.style_image
+    ):
+        raise ValueError(
+            "--style-weights needs one weight per --style-image "
+            f"({len(args.style_image)}). Received: --style-weights "
+            + ",".join(map(str, args.style_weights))
+        )
+    stylizer = ArbitraryStylizer.from_preset_dir(preset_dir)
+    return stylizer.bake(list(args.style_image), args.style_weights, args.style_size)
+
+
 def run(args):
     import json
     import pathlib
 
     from keras_style import zoo
     from keras_style.export import export_network, sidecar_path
-    from keras_style.preset_utils import METADATA_FILE
+    from keras_style.preset_utils import METADATA_FILE, preset_class_name
     from keras_style.transform_net import TransformNet
 
     preset_dir = zoo.download(
         args.style, revision=args.revision, cache_dir=args.cache_dir
     )
-    net = TransformNet.from_preset_dir(preset_dir)
     meta_path = pathlib.Path(preset_dir) / METADATA_FILE
     metadata = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    if preset_class_name(preset_dir) == "ArbitraryStyleNet":
+        net = _baked(preset_dir, args)
+    elif args.style_image:
+        raise ValueError(
+            f"--style-image bakes a painting into an arbitrary-style network; "
+            f"{args.style!r} is a fixed style. Received: --style-image "
+            f"{args.style_image[0]}"
+        )
+    else:
+        net = TransformNet.from_preset_dir(preset_dir)
     path = export_network(
         net,
         args.output,
@@ -104,6 +136,24 @@ def add_parser(subparsers):
         type=_input_size,
         metavar="HxW",
         help="fix the input size (default: any height and width)",
+    )
+    p.add_argument(
+        "--style-image",
+        action="append",
+        metavar="PAINTING",
+        help="arbitrary-style networks: the painting baked into the export "
+        "(repeat to blend several)",
+    )
+    p.add_argument(
+        "--style-weights",
+        type=comma_list(float, "numbers"),
+        metavar="W1,W2",
+        help="blend weights of the --style-image paintings (default: equal)",
+    )
+    p.add_argument(
+        "--style-size",
+        type=positive_int,
+        help="side of the painting's square for the style predictor (default 256)",
     )
     p.add_argument(
         "--overwrite", action="store_true", help="replace an existing output"

@@ -63,8 +63,12 @@ def build_sidecar(
             "shape": "same as the input",
         },
         "network": {
-            key: config[key]
-            for key in ("residual_blocks", "upsampling", "padding", "filters")
+            "class": type(net).__name__,
+            **{
+                key: config[key]
+                for key in ("residual_blocks", "upsampling", "padding", "filters")
+                if key in config
+            },
         },
         "keras_style_version": __version__,
         "keras_version": keras.__version__,

@@ -17,10 +17,18 @@ def main(argv=None):
 
     if keras.backend.backend() != "tensorflow":
         raise SystemExit("keras_style.export.worker needs KERAS_BACKEND=tensorflow")
+    import keras_style.models.arbitrary  # noqa: F401 (registers its networks)
+    import keras_style.transform_net  # noqa: F401
     from keras_style.export.formats import write
-    from keras_style.transform_net import TransformNet
+    from keras_style.preset_utils import load_preset, preset_class_name
 
-    net = TransformNet.from_preset_dir(preset_dir)
+    # Any registered keras-style network (TransformNet, EmbeddedStyleNetwork).
+    cls = keras.saving.get_registered_object(
+        f"keras_style>{preset_class_name(preset_dir)}"
+    )
+    if cls is None:
+        raise SystemExit(f"{preset_dir}: not a keras-style network preset")
+    net = load_preset(cls, preset_dir)
     input_size = tuple(int(n) for n in size) if size else None
     write(net, out, format, precision, input_size)
     return 0

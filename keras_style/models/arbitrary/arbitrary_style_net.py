@@ -5,6 +5,7 @@ import keras
 from keras_style import preset_utils
 from keras_style.models.arbitrary.style_predictor import StylePredictor
 from keras_style.models.arbitrary.style_transfer_network import StyleTransferNetwork
+from keras_style.perceptual_mixin import ArbitraryTrainingMixin
 
 # Paintings are resized to this square for the predictor by default: the size
 # the published network was trained and exported at.
@@ -12,7 +13,7 @@ DEFAULT_STYLE_SIZE = 256
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class ArbitraryStyleNet(keras.Model):
+class ArbitraryStyleNet(ArbitraryTrainingMixin, keras.Model):
     """Arbitrary style transfer: any painting, one forward pass.
 
     Ghiasi, Lee, Kudlur, Dumoulin & Shlens, "Exploring the structure of a
@@ -39,6 +40,15 @@ class ArbitraryStyleNet(keras.Model):
 
     Most users go through `keras_style.zoo.load("arbitrary")`, whose
     `stylize(photo, style_image=painting)` handles files, sizes and blends.
+
+    Training (Ghiasi's objective: each photo against its own painting in VGG
+    feature space) goes through `compile` and `fit`, which import the loss
+    network only then:
+
+    >>> net.compile(optimizer="adam", vgg_weights="imagenet")
+    >>> pairs = keras_style.data.image_pair_dataset(
+    ...     "photos/", "paintings/", image_size=256, style_size=256)
+    >>> net.fit(pairs, steps_per_epoch=1000, epochs=1)
     """
 
     def __init__(self, predictor=None, transfer=None, **kwargs):
