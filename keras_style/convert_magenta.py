@@ -339,3 +339,108 @@ def convert_magenta_arbitrary_to_preset(
     return net.save_to_preset(
         preset_dir, metadata=meta, model_card=model_card, overwrite=overwrite
     )
+
+
+# --- the 26-style network (Dumoulin et al. 2017) ------------------------------
+
+MULTISTYLE_FILE = "multistyle26.onnx"
+_MULTI_CONV = re.compile(r"^/(contract\.\d|res\.\d+\.\d|expand\.\d)/Conv_output_0$")
+_MULTI_TABLE = re.compile(
+    r"^/(contract\.\d|res\.\d+\.\d|expand\.\d)/norm/Mul(_1)?_output_0$"
+)
+
+
+def _constants(graph):
+    """`{name: array}` of the graph's initializers and Constant nodes."""
+    from onnx import numpy_helper
+
+    values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant" and node.attribute:
+            values[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    return values
+
+
+def convert_magenta_multistyle(path):
+    """Converts `multistyle26.onnx` to a `MultiStyleNet`.
+
+    Dumoulin, Shlens & Kudlur (2017): the 26-style network of the TensorFlow
+    Android "stylize" demo (float32 ONNX; inputs `image` NCHW in 0..1 and
+    `style_weights` (26,)).
+
+    Args:
+        path: the ONNX file (or an `onnx.ModelProto`).
+
+    Returns:
+        A built `MultiStyleNet`.
+
+    Example:
+
+    >>> net = convert_magenta_multistyle("magenta/multistyle26.onnx")
+    """
+    onnx = _onnx()
+    model = path if isinstance(path, onnx.ModelProto) else _load(path)
+    values = _constants(model.graph)
+    kernels, tables = {}, {}
+    for node in model.graph.node:
+        out = node.output[0]
+        if node.op_type == "Conv" and (m := _MULTI_CONV.match(out)):
+            kernels[m.group(1)] = values[node.input[1]]
+        elif node.op_type == "Mul" and (m := _MULTI_TABLE.match(out)):
+            table = next((values[i] for i in node.input if i in values), None)
+            if table is not None and table.ndim == 2:
+                tables[m.group(1), "beta" if m.group(2) else "gamma"] = table
+    scopes = list(kernels)  # graph order: contract, residual, expand
+    contract = [s for s in scopes if s.startswith("contract.")]
+    residual = [s for s in scopes if s.startswith("res.")]
+    expand = [s for s in scopes if s.startswith("expand.")]
+    if len(contract) != 3 or len(expand) != 3 or len(residual) % 2:
+        raise ConversionError(
+            "Expected the multi-style network's contract/residual/expand "
+            f"convolutions. Received: {scopes} in {path!s}"
+        )
+    missing = [s for s in scopes for k in ("gamma", "beta") if (s, k) not in tables]
+    if missing:
+        raise ConversionError(f"Missing style tables for {missing} in {path!s}")
+    from keras_style.models.multi_style import MultiStyleNet
+
+    net = MultiStyleNet(
+        num_styles=int(tables[scopes[0], "gamma"].shape[0]),
+        filters=[int(kernels[s].shape[0]) for s in contract],
+        expand_filters=[int(kernels[s].shape[0]) for s in expand[:2]],
+        residual_blocks=len(residual) // 2,
+        name="magenta_multistyle",
+    )
+    net.build()
+    for scope, conv, (_, table) in zip(
+        contract + residual + expand, net.convs, net.norms
+    ):
+        _assign(conv, [_conv_kernel(kernels[scope])], scope)
+        _assign(table, [tables[scope, "gamma"], tables[scope, "beta"]], f"{scope}/norm")
+    return net
+
+
+def convert_magenta_multistyle_to_preset(
+    path, preset_dir, *, metadata=None, model_card=None, overwrite=False
+):
+    """Converts `multistyle26.onnx` and writes a preset directory.
+
+    `path` may also be a folder holding `multistyle26.onnx`.
+
+    Example:
+
+    >>> convert_magenta_multistyle_to_preset("magenta/", "presets/magenta26")
+    PosixPath('presets/magenta26')
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        path = path / MULTISTYLE_FILE
+    net = convert_magenta_multistyle(path)
+    meta = {
+        "converter": "keras_style.convert_magenta.convert_magenta_multistyle",
+        "architecture": "dumoulin-multistyle",
+        **(metadata or {}),
+    }
+    return net.save_to_preset(
+        preset_dir, metadata=meta, model_card=model_card, overwrite=overwrite
+    )

@@ -1,0 +1,209 @@
+"""`MultiStyleNet`: one network, many styles (Dumoulin et al. 2017)."""
+
+import keras
+from keras import ops
+
+from keras_style import preset_utils
+from keras_style.checks import check_int
+from keras_style.layers import (
+    ConditionalInstanceNormalization,
+    PaddedConv2D,
+    UpsampleConv2D,
+)
+from keras_style.models.multi_style.style_table import StyleTable
+
+# Smallest height/width: reflection padding at 1/4 resolution needs 2 pixels.
+MIN_SIZE = 8
+
+
+def _filters(value, name, count):
+    if not isinstance(value, (list, tuple)) or len(value) != count:
+        raise ValueError(
+            f"`{name}` must be {count} positive integers. Received: {name}={value!r}"
+        )
+    return tuple(check_int(f, f"{name}[{i}]") for i, f in enumerate(value))
+
+
+@keras.saving.register_keras_serializable(package="keras_style")
+class MultiStyleNet(keras.Model):
+    """A style network for many styles, with conditional instance norm.
+
+    Dumoulin, Shlens & Kudlur, "A Learned Representation for Artistic Style"
+    (ICLR 2017). The Johnson et al. architecture without biases (9x9 conv,
+    two 3x3 stride-2 convs, residual blocks, two nearest 2x upsamplings with
+    3x3 convs, a 9x9 conv to RGB and a sigmoid, reflection padding), where
+    every instance normalisation takes its scale and shift from a
+    `StyleTable` row per style. The defaults are the 26-style network of the
+    TensorFlow Android demo (`zoo.load("magenta26")`).
+
+    Inputs: `[photos, style_weights]`: RGB floats in 0..255, any height and
+    width of at least `MIN_SIZE` (padded to a multiple of 4 internally and
+    cropped back), and `(N, styles)` or `(1, styles)` weights (a one-hot row
+    picks a style, other rows blend styles). Output: RGB in 0..255.
+
+    Args:
+        num_styles: styles of the base table.
+        filters: channels of the three contracting convolutions.
+        expand_filters: channels of the two upsampling convolutions.
+        residual_blocks: number of residual blocks.
+        norm_epsilon: epsilon of the normalisations.
+        extra_styles: styles added after the base (see `add_style`).
+
+    Example:
+
+    >>> net = MultiStyleNet()
+    >>> net([np.zeros((1, 30, 45, 3), "float32"), np.eye(26)[[7]]]).shape
+    (1, 30, 45, 3)
+    """
+
+    def __init__(
+        self,
+        num_styles=26,
+        filters=(32, 32, 32),
+        expand_filters=(8, 4),
+        residual_blocks=6,
+        norm_epsilon=1e-5,
+        extra_styles=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_styles = check_int(num_styles, "num_styles")
+        self.filters = _filters(filters, "filters", 3)
+        self.expand_filters = _filters(expand_filters, "expand_filters", 2)
+        self.residual_blocks = check_int(residual_blocks, "residual_blocks", minimum=0)
+        self.norm_epsilon = float(norm_epsilon)
+        self.extra_styles = check_int(extra_styles, "extra_styles", minimum=0)
+        f1, f2, f3 = self.filters
+        e1, e2 = self.expand_filters
+        policy = self.dtype_policy
+        conv = dict(use_bias=False, dtype=policy)
+        self.convs = [
+            PaddedConv2D(f1, 9, 1, name="contract1", **conv),
+            PaddedConv2D(f2, 3, 2, name="contract2", **conv),
+            PaddedConv2D(f3, 3, 2, name="contract3", **conv),
+        ]
+        for i in range(self.residual_blocks):
+            self.convs += [
+                PaddedConv2D(f3, 3, name=f"residual{i + 1}_conv1", **conv),
+                PaddedConv2D(f3, 3, name=f"residual{i + 1}_conv2", **conv),
+            ]
+        self.convs += [
+            UpsampleConv2D(e1, 3, name="expand1", **conv),
+            UpsampleConv2D(e2, 3, name="expand2", **conv),
+            PaddedConv2D(3, 9, name="expand3", **conv),
+        ]
+        self.norms = [
+            (
+                ConditionalInstanceNormalization(
+                    self.norm_epsilon, dtype=policy, name=f"norm{i}"
+                ),
+                StyleTable(
+                    self.num_styles,
+                    conv.filters,
+                    self.extra_styles,
+                    dtype=policy,
+                    name=f"norm{i}_styles",
+                ),
+            )
+            for i, conv in enumerate(self.convs)
+        ]
+
+    @property
+    def total_styles(self):
+        """Base styles plus added ones: the length of a style-weights row."""
+        return self.num_styles + self.extra_styles
+
+    @property
+    def style_tables(self):
+        return [table for _, table in self.norms]
+
+    def build(self, input_shape=None):
+        shape = (None, None, None, 3)
+        for conv, (_, table) in zip(self.convs, self.norms):
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+            table.build()
+        self.built = True
+
+    def _normalize(self, index, x, weights):
+        norm, table = self.norms[index]
+        scale, shift = table(weights)
+        return norm(x, scale, shift)
+
+    def call(self, inputs, training=False):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(
+                "MultiStyleNet takes `[photos, style_weights]`. "
+                f"Received: inputs of type {type(inputs).__name__}"
+            )
+        images, weights = inputs
+        x = ops.cast(images, self.compute_dtype) / 255.0
+        shape = ops.shape(x)
+        height, width = shape[1], shape[2]
+        small = [n for n in (height, width) if isinstance(n, int) and n < MIN_SIZE]
+        if small:
+            raise ValueError(
+                f"MultiStyleNet needs images of at least {MIN_SIZE}x{MIN_SIZE} "
+                f"pixels. Received: photos with shape {tuple(x.shape)}"
+            )
+        pad_h = (4 - height % 4) % 4
+        pad_w = (4 - width % 4) % 4
+        padded = not (
+            isinstance(pad_h, int) and isinstance(pad_w, int) and pad_h == pad_w == 0
+        )
+        if padded:
+            x = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
+            if not isinstance(pad_h, int) or not isinstance(pad_w, int):
+                x = ops.reshape(x, (-1, height + pad_h, width + pad_w, shape[3]))
+        for i in range(3):
+            x = ops.relu(self._normalize(i, self.convs[i](x), weights))
+        index = 3
+        for _ in range(self.residual_blocks):
+            y = ops.relu(self._normalize(index, self.convs[index](x), weights))
+            x = x + self._normalize(index + 1, self.convs[index + 1](y), weights)
+            index += 2
+        for _ in range(2):
+            x = ops.relu(self._normalize(index, self.convs[index](x), weights))
+            index += 1
+        x = self._normalize(index, self.convs[index](x), weights)
+        x = ops.sigmoid(ops.cast(x, "float32")) * 255.0
+        if padded:
+            x = x[:, :height, :width, :]
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:-1]) + (3,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_styles": self.num_styles,
+            "filters": list(self.filters),
+            "expand_filters": list(self.expand_filters),
+            "residual_blocks": self.residual_blocks,
+            "norm_epsilon": self.norm_epsilon,
+            "extra_styles": self.extra_styles,
+        }
+
+    # --- presets ----------------------------------------------------------
+
+    def save_to_preset(self, preset_dir, **kwargs):
+        """Writes a preset directory (see `TransformNet.save_to_preset`)."""
+        return preset_utils.save_preset(self, preset_dir, **kwargs)
+
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """Loads a `MultiStyleNet` from a zoo name, Hub handle or folder.
+
+        Example:
+
+        >>> net = MultiStyleNet.from_preset("magenta26")
+        """
+        from keras_style.zoo import download  # the zoo sits above the model
+
+        return cls.from_preset_dir(download(preset, **kwargs))
+
+    @classmethod
+    def from_preset_dir(cls, preset_dir):
+        """Loads a `MultiStyleNet` preset (checked as any preset)."""
+        return preset_utils.load_preset(cls, preset_dir)
