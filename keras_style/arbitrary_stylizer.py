@@ -21,8 +21,8 @@ from keras_style.models.arbitrary import (
     DEFAULT_STYLE_SIZE,
     MIN_SIZE,
     ArbitraryStyleNet,
-    EmbeddedStyleNetwork,
 )
+from keras_style.models.fixed_style_network import FixedStyleNetwork
 from keras_style.preset_utils import METADATA_FILE
 from keras_style.stylize_options import check_options
 from keras_style.stylizer import Stylizer, _forward, _load_images, with_compute_dtype
@@ -241,7 +241,7 @@ class ArbitraryStylizer(Stylizer):
             style_image, style_weights, style_size: see `embed`.
 
         Returns:
-            An `EmbeddedStyleNetwork`: photo in, stylized photo out, like a
+            A `FixedStyleNetwork`: photo in, stylized photo out, like a
             `TransformNet`; `export` it to ONNX or LiteRT, or save it as a
             preset that `--style PRESET_DIR` uses.
 
@@ -253,9 +253,9 @@ class ArbitraryStylizer(Stylizer):
         return self._baked(self.embed(style_image, style_weights, style_size))
 
     def _baked(self, embedding):
-        net = EmbeddedStyleNetwork(self.model.transfer, name="embedded_style_network")
+        net = FixedStyleNetwork(self.model.transfer, name="fixed_style_network")
         net.build()
-        net.embedding.assign(np.asarray(embedding, np.float32)[None])
+        net.style.assign(np.asarray(embedding, np.float32)[None])
         return net
 
     def _exported_for(self, embedding):

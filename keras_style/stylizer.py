@@ -17,7 +17,7 @@ import numpy as np
 from keras_style import batching
 from keras_style.checks import check_int
 from keras_style.image import load_image_with_alpha, to_pil, transfer_luminance
-from keras_style.models.arbitrary import EmbeddedStyleNetwork
+from keras_style.models.fixed_style_network import FixedStyleNetwork
 from keras_style.preset_utils import METADATA_FILE, preset_class_name
 from keras_style.stylize_options import check_options
 from keras_style.tiling import AUTO_TILE_PIXELS, DEFAULT_TILE_SIZE, MAX_PASS_PIXELS
@@ -110,7 +110,7 @@ def with_compute_dtype(model, dtype):
 
 
 # The photo-in, photo-out networks a preset of this stylizer may hold.
-_SINGLE_INPUT_NETWORKS = (TransformNet, EmbeddedStyleNetwork)
+_SINGLE_INPUT_NETWORKS = (TransformNet, FixedStyleNetwork)
 
 
 def _network_class(preset_dir):
@@ -238,7 +238,7 @@ class Stylizer:
         if type(self.model) not in _SINGLE_INPUT_NETWORKS:
             raise TypeError(
                 f"runtime={runtime!r} exports the network, which must be a "
-                "TransformNet or an EmbeddedStyleNetwork. "
+                "TransformNet or a FixedStyleNetwork. "
                 f"Received: model={type(self.model).__name__}"
             )
         # Export sits above the stylizer (like the zoo): imported on demand.

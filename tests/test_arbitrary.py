@@ -495,7 +495,7 @@ def test_baked_painting_exports_like_a_zoo_style(arbitrary, painting, photo, tmp
     out = tmp_path / "baked.onnx"
     argv = ["export", "arbitrary", "--style-image", str(painting), "-o", str(out)]
     assert cli.main(argv) == 0
-    assert read_sidecar(out)["network"]["class"] == "EmbeddedStyleNetwork"
+    assert read_sidecar(out)["network"]["class"] == "FixedStyleNetwork"
     exported = np.clip(load_exported(out)(photo[None].astype("f4"))[0], 0, 255)
     assert np.abs(exported - expected).max() <= 1.0
 

@@ -18,11 +18,13 @@ def main(argv=None):
     if keras.backend.backend() != "tensorflow":
         raise SystemExit("keras_style.export.worker needs KERAS_BACKEND=tensorflow")
     import keras_style.models.arbitrary  # noqa: F401 (registers its networks)
+    import keras_style.models.fixed_style_network  # noqa: F401
+    import keras_style.models.multi_style  # noqa: F401
     import keras_style.transform_net  # noqa: F401
     from keras_style.export.formats import write
     from keras_style.preset_utils import load_preset, preset_class_name
 
-    # Any registered keras-style network (TransformNet, EmbeddedStyleNetwork).
+    # Any registered keras-style network (TransformNet, FixedStyleNetwork).
     cls = keras.saving.get_registered_object(
         f"keras_style>{preset_class_name(preset_dir)}"
     )

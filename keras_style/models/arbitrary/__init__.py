@@ -2,16 +2,13 @@
 
 A `StylePredictor` turns a painting into a style embedding; the embedding sets
 the scale and shift of every conditional instance normalisation of a
-`StyleTransferNetwork`; `ArbitraryStyleNet` ties the two, and an
-`EmbeddedStyleNetwork` is the transfer network with one painting built in.
+`StyleTransferNetwork`; `ArbitraryStyleNet` ties the two
+(`keras_style.models.fixed_style_network` builds one painting in).
 """
 
 from keras_style.models.arbitrary.arbitrary_style_net import (
     DEFAULT_STYLE_SIZE,
     ArbitraryStyleNet,
-)
-from keras_style.models.arbitrary.embedded_style_network import (
-    EmbeddedStyleNetwork,
 )
 from keras_style.models.arbitrary.style_predictor import StylePredictor
 from keras_style.models.arbitrary.style_transfer_network import (
@@ -23,7 +20,6 @@ __all__ = [
     "DEFAULT_STYLE_SIZE",
     "MIN_SIZE",
     "ArbitraryStyleNet",
-    "EmbeddedStyleNetwork",
     "StylePredictor",
     "StyleTransferNetwork",
 ]

@@ -102,6 +102,11 @@ class StyleTransferNetwork(keras.Model):
             )
 
     @property
+    def condition_size(self):
+        """Length of the style vector (the embedding) the network takes."""
+        return self.embedding_dim
+
+    @property
     def style_parameter_layers(self):
         """The `(scale, shift)` Dense layers, one pair per normalisation."""
         return [(scale, shift) for _, scale, shift in self.norms]

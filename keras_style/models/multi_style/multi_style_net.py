@@ -114,6 +114,11 @@ class MultiStyleNet(keras.Model):
         return self.num_styles + self.extra_styles
 
     @property
+    def condition_size(self):
+        """Length of the style vector (style weights) the network takes."""
+        return self.total_styles
+
+    @property
     def style_tables(self):
         return [table for _, table in self.norms]
 

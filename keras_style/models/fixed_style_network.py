@@ -1,26 +1,28 @@
-"""`EmbeddedStyleNetwork`: a transfer network with one painting built in."""
+"""`FixedStyleNetwork`: a two-input style network with its style built in."""
 
 import keras
 from keras import ops
 
 from keras_style import preset_utils
-from keras_style.models.arbitrary.style_transfer_network import StyleTransferNetwork
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class EmbeddedStyleNetwork(keras.Model):
-    """A `StyleTransferNetwork` whose style embedding is a fixed weight.
+class FixedStyleNetwork(keras.Model):
+    """A conditioned style network whose style vector is a fixed weight.
 
-    Ghiasi et al. (2017) with one painting (or blend) chosen: photo in,
-    stylized photo out, like a `TransformNet`. This is what
-    `ArbitraryStylizer.bake` returns and what is exported to ONNX or LiteRT
-    for one painting: a single-input network that behaves like a zoo style.
+    The conditioned families take `[photos, style]`: Ghiasi et al.'s
+    `StyleTransferNetwork` a painting's embedding, Dumoulin et al.'s
+    `MultiStyleNet` a style-weights row. With the style chosen, the network
+    is photo in, stylized photo out, like a `TransformNet`: this is what
+    `bake` returns and what is exported to ONNX or LiteRT for one painting
+    or style mix, a single-input network that behaves like a zoo style.
 
     Input: RGB floats in 0..255, any height and width of at least 8. Output:
     the stylized photos, same shape, 0..255.
 
     Args:
-        transfer: a `StyleTransferNetwork` (a new one if None).
+        network: a conditioned network with a `condition_size` (the length
+            of its style vector).
 
     Example:
 
@@ -30,28 +32,24 @@ class EmbeddedStyleNetwork(keras.Model):
     >>> net.export("scream.onnx")
     """
 
-    def __init__(self, transfer=None, **kwargs):
+    def __init__(self, network, **kwargs):
         super().__init__(**kwargs)
-        self.transfer = (
-            transfer
-            if transfer is not None
-            else StyleTransferNetwork(dtype=self.dtype_policy)
-        )
-        self.embedding = self.add_weight(
-            name="embedding",
-            shape=(1, self.transfer.embedding_dim),
+        self.network = network
+        self.style = self.add_weight(
+            name="style",
+            shape=(1, network.condition_size),
             initializer="zeros",
             trainable=False,
         )
 
     def build(self, input_shape=None):
-        if not self.transfer.built:
-            self.transfer.build()
+        if not self.network.built:
+            self.network.build()
         self.built = True
 
     def call(self, inputs, training=False):
-        embedding = ops.convert_to_tensor(self.embedding)
-        return self.transfer([inputs, embedding], training=training)
+        style = ops.convert_to_tensor(self.style)
+        return self.network([inputs, style], training=training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (3,)
@@ -59,17 +57,17 @@ class EmbeddedStyleNetwork(keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "transfer": keras.saving.serialize_keras_object(self.transfer),
+            "network": keras.saving.serialize_keras_object(self.network),
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if isinstance(config.get("transfer"), dict):
-            transfer = dict(config["transfer"])
+        if isinstance(config.get("network"), dict):
+            network = dict(config["network"])
             if "dtype" in config:  # a recast (bfloat16, float32 export) reaches it
-                transfer["config"] = {**transfer["config"], "dtype": config["dtype"]}
-            config["transfer"] = keras.saving.deserialize_keras_object(transfer)
+                network["config"] = {**network["config"], "dtype": config["dtype"]}
+            config["network"] = keras.saving.deserialize_keras_object(network)
         return cls(**config)
 
     def export(self, filepath, format=None, **kwargs):
@@ -84,5 +82,5 @@ class EmbeddedStyleNetwork(keras.Model):
 
     @classmethod
     def from_preset_dir(cls, preset_dir):
-        """Loads an `EmbeddedStyleNetwork` preset (checked as any preset)."""
+        """Loads a `FixedStyleNetwork` preset (checked as any preset)."""
         return preset_utils.load_preset(cls, preset_dir)
