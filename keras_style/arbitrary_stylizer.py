@@ -4,28 +4,25 @@ The painting is loaded like any image (every mode, EXIF orientation), its
 shorter side scaled to `style_size` and the centre square cropped, as in
 Magenta's TF Lite example, and turned into an embedding once; the embedding
 then drives the transfer network over tiles, batches, folders and video
-frames. Embeddings are cached per painting by a hash of its pixels.
+frames (`ConditionedStylizer`). Embeddings are cached per painting by a hash
+of its pixels.
 """
 
 import collections
-import copy
 import hashlib
-import json
-import pathlib
 
 import numpy as np
 
 from keras_style.checks import check_float, check_int
+from keras_style.conditioned_stylizer import ConditionedStylizer
 from keras_style.image import load_image_with_alpha, resize
 from keras_style.models.arbitrary import (
     DEFAULT_STYLE_SIZE,
     MIN_SIZE,
     ArbitraryStyleNet,
 )
-from keras_style.models.fixed_style_network import FixedStyleNetwork
-from keras_style.preset_utils import METADATA_FILE
 from keras_style.stylize_options import check_options
-from keras_style.stylizer import Stylizer, _forward, _load_images, with_compute_dtype
+from keras_style.stylizer import _load_images
 
 # Embeddings kept per stylizer (a painting's is 100 floats).
 EMBEDDING_CACHE_SIZE = 64
@@ -66,7 +63,7 @@ def center_square(rgb, size):
     return rgb[top : top + size, left : left + size]
 
 
-class ArbitraryStylizer(Stylizer):
+class ArbitraryStylizer(ConditionedStylizer):
     """Stylizes photos in the style of any painting (Ghiasi et al. 2017).
 
     Ghiasi, Lee, Kudlur, Dumoulin & Shlens, "Exploring the structure of a
@@ -100,65 +97,21 @@ class ArbitraryStylizer(Stylizer):
     ...                  style_weights=[0.7, 0.3], strength=0.7)
     """
 
-    def __init__(
-        self,
-        model,
-        *,
-        style_size=DEFAULT_STYLE_SIZE,
-        dtype=None,
-        runtime="keras",
-        cache_dir=None,
-        **kwargs,
-    ):
-        if not isinstance(model, ArbitraryStyleNet):
-            raise TypeError(
-                "`model` must be an ArbitraryStyleNet. "
-                f"Received: model={type(model).__name__}"
-            )
-        if runtime != "keras":
-            # Exported runtimes run one painting's baked network (`bake`).
-            from keras_style.export.runtime_cache import check_runtime
+    model_class = ArbitraryStyleNet
+    style_options = ("style_image", "style_weights", "style_size")
 
-            check_runtime(runtime)
-            if dtype is not None:
-                raise ValueError(
-                    "`dtype` applies to the Keras runtime; an exported runtime "
-                    "keeps the precision it was exported with. "
-                    f"Received: dtype={dtype!r}, runtime={runtime!r}"
-                )
-        super().__init__(model, **kwargs)
-        self.runtime = runtime
-        self._cache_dir = cache_dir
-        self._runtimes = collections.OrderedDict()  # embedding -> exported
+    def __init__(self, model, *, style_size=DEFAULT_STYLE_SIZE, **kwargs):
+        network = model.transfer if isinstance(model, ArbitraryStyleNet) else None
+        super().__init__(model, network, **kwargs)
         self.style_size = check_int(style_size, "style_size", minimum=MIN_SIZE)
-        self.transfer = with_compute_dtype(model.transfer, dtype)
+        self.transfer = self.network
         self._embeddings = collections.OrderedDict()
-        self._style = None  # the embedding bound by `with_style`
 
-    @classmethod
-    def from_preset_dir(cls, preset_dir, *, name=None, **kwargs):
-        """Loads an `ArbitraryStylizer` from a local preset directory."""
-        preset_dir = pathlib.Path(preset_dir)
-        model = ArbitraryStyleNet.from_preset_dir(preset_dir)
-        metadata = {}
-        meta_path = preset_dir / METADATA_FILE
-        if meta_path.is_file():
-            try:
-                metadata = json.loads(meta_path.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                metadata = {}
-        metadata = metadata if isinstance(metadata, dict) else {}
-        return cls(
-            model,
-            name=name or metadata.get("name") or preset_dir.name,
-            metadata=metadata,
-            preset_dir=preset_dir,
-            **kwargs,
+    def _missing_style_message(self):
+        return (
+            "The arbitrary-style network needs a painting: pass `style_image=` "
+            "(or bind one with `with_style`). Received: style_image=None"
         )
-
-    def __repr__(self):
-        bound = "" if self._style is None else " style=bound"
-        return f"<ArbitraryStylizer name={self.name!r}{bound}>"
 
     # --- embeddings -------------------------------------------------------
 
@@ -197,6 +150,8 @@ class ArbitraryStylizer(Stylizer):
             if style_size is None
             else check_int(style_size, "style_size", minimum=MIN_SIZE)
         )
+        if style_image is None:
+            raise ValueError(self._missing_style_message())
         single = not isinstance(style_image, (list, tuple))
         images = [style_image] if single else list(style_image)
         if not images:
@@ -217,73 +172,9 @@ class ArbitraryStylizer(Stylizer):
         ]
         return np.tensordot(weights, np.stack(embeddings), axes=1).astype(np.float32)
 
-    def with_style(self, style_image, style_weights=None, style_size=None):
-        """A copy of this stylizer bound to a painting (or a blend).
-
-        The embedding is computed once; `stylize`, `stylize_folder` and
-        `stylize_video` of the copy need no `style_image`.
-
-        Example:
-
-        >>> scream = stylizer.with_style("the_scream.jpg")
-        >>> scream.stylize_video("clip.mp4", "scream.mp4")
-        """
-        bound = copy.copy(self)
-        bound._style = self.embed(style_image, style_weights, style_size)
-        return bound
+    style_vector = embed
 
     # --- stylizing --------------------------------------------------------
-
-    def bake(self, style_image, style_weights=None, style_size=None):
-        """A single-input network with the painting's embedding built in.
-
-        Args:
-            style_image, style_weights, style_size: see `embed`.
-
-        Returns:
-            A `FixedStyleNetwork`: photo in, stylized photo out, like a
-            `TransformNet`; `export` it to ONNX or LiteRT, or save it as a
-            preset that `--style PRESET_DIR` uses.
-
-        Example:
-
-        >>> stylizer.bake("the_scream.jpg").export("scream.onnx")
-        PosixPath('scream.onnx')
-        """
-        return self._baked(self.embed(style_image, style_weights, style_size))
-
-    def _baked(self, embedding):
-        net = FixedStyleNetwork(self.model.transfer, name="fixed_style_network")
-        net.build()
-        net.style.assign(np.asarray(embedding, np.float32)[None])
-        return net
-
-    def _exported_for(self, embedding):
-        key = hashlib.sha256(np.asarray(embedding, "<f4").tobytes()).hexdigest()
-        if key not in self._runtimes:
-            from keras_style.export.runtime_cache import load_runtime
-
-            self._runtimes[key] = load_runtime(
-                self._baked(embedding),
-                self.runtime,
-                cache_dir=self._cache_dir,
-                metadata=self.metadata,
-            )
-            while len(self._runtimes) > 4:  # sessions hold memory
-                self._runtimes.popitem(last=False)
-        return self._runtimes[key]
-
-    def _forward_with(self, embedding):
-        if self.runtime != "keras":
-            exported = self._exported_for(embedding)
-            return lambda batch: np.clip(exported(batch), 0.0, 255.0)
-        embedding = np.asarray(embedding, np.float32)[None]
-
-        def forward(batch):
-            tiled = np.repeat(embedding, len(batch), axis=0)
-            return _forward(self.transfer, [batch, tiled])
-
-        return forward
 
     def stylize(
         self,
@@ -324,16 +215,13 @@ class ArbitraryStylizer(Stylizer):
         strength, max_size, tile_size, tile_overlap, batch_size = check_options(
             strength, max_size, tile_size, tile_overlap, batch_size
         )
-        if style_image is not None:
-            style = self.embed(style_image, style_weights, style_size)
-        elif self._style is not None and style_weights is None:
-            style = self._style
-        else:
-            raise ValueError(
-                "The arbitrary-style network needs a painting: pass "
-                "`style_image=` (or bind one with `with_style`). "
-                f"Received: style_image=None, style_weights={style_weights!r}"
+        style = self._style_from(
+            dict(
+                style_image=style_image,
+                style_weights=style_weights,
+                style_size=style_size,
             )
+        )
         single, loaded, names = _load_images(image)
         options = dict(
             strength=strength,
@@ -365,36 +253,3 @@ class ArbitraryStylizer(Stylizer):
                     self._forward_with(mixed), [pair], [n], **options
                 )
         return results[0] if single else results
-
-    def stylize_folder(self, input_dir, output_dir, *, style_image=None, **kwargs):
-        """`Stylizer.stylize_folder` with one painting for every file.
-
-        Example:
-
-        >>> stylizer.stylize_folder("photos/", "styled/", style_image="a.jpg")
-        """
-        bound = self._bound(style_image, kwargs)
-        return Stylizer.stylize_folder(bound, input_dir, output_dir, **kwargs)
-
-    def stylize_video(self, input, output, *, style_image=None, **kwargs):
-        """`Stylizer.stylize_video`; the painting's embedding is computed once.
-
-        Example:
-
-        >>> stylizer.stylize_video("clip.mp4", "out.mp4", style_image="a.jpg")
-        """
-        bound = self._bound(style_image, kwargs)
-        return Stylizer.stylize_video(bound, input, output, **kwargs)
-
-    def _bound(self, style_image, kwargs):
-        weights = kwargs.pop("style_weights", None)
-        size = kwargs.pop("style_size", None)
-        if style_image is None:
-            if self._style is None:
-                raise ValueError(
-                    "The arbitrary-style network needs a painting: pass "
-                    "`style_image=` (or bind one with `with_style`). "
-                    "Received: style_image=None"
-                )
-            return self
-        return self.with_style(style_image, weights, size)

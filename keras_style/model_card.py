@@ -68,7 +68,8 @@ def model_card(
     comment = f"  # or {json.dumps(str(also))}" if also else ""
     py_args, cli_args = style_args or ("", "")
     py_args = f", {py_args}" if py_args else ""
-    cli_args = f" {cli_args}" if cli_args else ""
+    # ":7" attaches to the handle (`--style magenta26:7`); flags follow it.
+    cli_args = f" {cli_args}" if cli_args and not cli_args.startswith(":") else cli_args
     parts = [
         "---\n" + "\n".join(yaml) + "\n---",
         f"# {title or short}",

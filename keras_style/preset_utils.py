@@ -126,6 +126,17 @@ def first_mismatch(folder, pins):
     return None
 
 
+def read_metadata(folder):
+    """A preset's `metadata.json` as a dict; `{}` when missing or unreadable
+    (metadata describes a preset, it never decides whether it loads)."""
+    path = pathlib.Path(folder) / METADATA_FILE
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def preset_class_name(folder):
     """The class a preset's `config.json` names, or None if it names none."""
     try:

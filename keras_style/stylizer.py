@@ -7,7 +7,6 @@ colours, working at a reduced size, and images too large for one pass, which
 are stylized in overlapping tiles blended with smooth weights.
 """
 
-import json
 import pathlib
 import weakref
 
@@ -18,7 +17,7 @@ from keras_style import batching
 from keras_style.checks import check_int
 from keras_style.image import load_image_with_alpha, to_pil, transfer_luminance
 from keras_style.models.fixed_style_network import FixedStyleNetwork
-from keras_style.preset_utils import METADATA_FILE, preset_class_name
+from keras_style.preset_utils import preset_class_name, read_metadata
 from keras_style.stylize_options import check_options
 from keras_style.tiling import AUTO_TILE_PIXELS, DEFAULT_TILE_SIZE, MAX_PASS_PIXELS
 from keras_style.transform_net import MIN_SIZE, TransformNet
@@ -301,17 +300,11 @@ class Stylizer:
         """
         preset_dir = pathlib.Path(preset_dir)
         model = _network_class(preset_dir).from_preset_dir(preset_dir)
-        metadata = {}
-        meta_path = preset_dir / METADATA_FILE
-        if meta_path.is_file():
-            try:
-                metadata = json.loads(meta_path.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                metadata = {}
+        metadata = read_metadata(preset_dir)
         return cls(
             model,
             name=name or metadata.get("name") or preset_dir.name,
-            metadata=metadata if isinstance(metadata, dict) else {},
+            metadata=metadata,
             preset_dir=preset_dir,
             dtype=dtype,
             runtime=runtime,

@@ -90,7 +90,7 @@ def test_stylize_several_inputs_into_a_folder(capsys, preset, photos, tmp_path):
 CLI_ERRORS = [
     (
         ["stylize", "{photo}", "-s", "vawe", "-o", "{tmp}/x.png"],
-        "Available styles: arbitrary, la_muse",
+        "Available styles: arbitrary, la_muse, magenta26",
     ),
     (["stylize", "{tmp}/nope.png", "-s", "wave", "-o", "{tmp}/x.png"], "INPUT="),
     (

@@ -127,6 +127,7 @@ def test_registry_lists_the_six_styles(shared_data):
     assert zoo.available() == [
         "arbitrary",
         "la_muse",
+        "magenta26",
         "rain_princess",
         "scream",
         "udnie",
@@ -160,6 +161,13 @@ def test_registry_pins_the_magenta_files(shared_data):
         assert hashlib.sha256((folder / file).read_bytes()).hexdigest() == sha, file
     card = zoo.model_card("arbitrary")
     assert "apache-2.0" in card and "style_image=" in card and "BMVC 2017" in card
+    assert zoo.get_style("arbitrary").styles == 0
+    multi = zoo.get_style("magenta26")
+    assert multi.styles == 26 and multi.embedded and multi.source.urls() is None
+    for file, sha in multi.source.sha256.items():
+        assert hashlib.sha256((folder / file).read_bytes()).hexdigest() == sha, file
+    card = zoo.model_card("magenta26")
+    assert "--style magenta26:7" in card and "style=7" in card and "ICLR 2017" in card
 
 
 def test_hub_owner_is_configurable(monkeypatch):
@@ -194,7 +202,7 @@ def test_invalid_handles():
 
 
 def test_unknown_name_lists_available_styles():
-    with pytest.raises(ValueError, match="la_muse, rain_princess, scream"):
+    with pytest.raises(ValueError, match="la_muse, magenta26, rain_princess, scream"):
         zoo.load("vawe")
     with pytest.raises(ValueError, match="revision"):
         zoo.download("hf://a/b", revision="bad..rev")

@@ -34,12 +34,15 @@ CONVERTERS = {
     "magenta-arbitrary": (
         "keras_style.convert_magenta.convert_magenta_arbitrary_to_preset"
     ),
+    "magenta-multistyle": (
+        "keras_style.convert_magenta.convert_magenta_multistyle_to_preset"
+    ),
 }
 
 
 def source_dir(entry, lengstrom_dir, magenta_dir):
     """The local copy of a style's upstream files, or None to download them."""
-    if entry.source.format == "magenta-arbitrary":
+    if entry.source.format.startswith("magenta-"):
         return None if magenta_dir is None else pathlib.Path(magenta_dir)
     return None if lengstrom_dir is None else pathlib.Path(lengstrom_dir) / entry.name
 
@@ -130,8 +133,9 @@ def main(argv=None):
     p.add_argument(
         "--magenta-dir",
         default=None,
-        help="folder with Magenta's arbitrary_predict.onnx and "
-        "arbitrary_transform.onnx (the 'arbitrary' preset has no download source)",
+        help="folder with Magenta's arbitrary_predict.onnx, "
+        "arbitrary_transform.onnx and multistyle26.onnx (the 'arbitrary' and "
+        "'magenta26' presets have no download source)",
     )
     p.add_argument(
         "--embed",

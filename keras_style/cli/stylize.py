@@ -8,6 +8,7 @@ the style from the zoo, the Hub or a preset directory (run by Keras or, with
 is 1 when images in a folder were skipped.
 """
 
+import re
 import sys
 
 from keras_style.cli.arguments import (
@@ -83,6 +84,17 @@ def _is_video(path):
 
 
 ARBITRARY = "arbitrary"  # the zoo preset `--style-image` implies
+# `--style magenta26:7`, `--style magenta26:3=0.5,12=0.5`: a multi-style
+# network and which of its styles (the handle itself may hold a colon).
+_STYLE_SUFFIX = re.compile(r"^(?P<preset>.+):(?P<styles>[0-9][0-9=.,\s]*)$")
+
+
+def split_style(text):
+    """`(preset, styles or None)` of a `--style` value."""
+    match = _STYLE_SUFFIX.match(text)
+    if match is None:
+        return text, None
+    return match.group("preset"), match.group("styles")
 
 
 def _style_choice(args):
@@ -99,7 +111,29 @@ def _style_choice(args):
             "--style-weights blends the paintings of --style-image. "
             f"Received: --style-weights {args.style_weights} without --style-image"
         )
-    return args.style
+    return split_style(args.style)[0]
+
+
+def _with_style(stylizer, args):
+    """`stylizer` bound to the chosen styles (`magenta26:7`) or paintings."""
+    from keras_style.multi_style_stylizer import MultiStyleStylizer
+
+    preset, styles = split_style(args.style or ARBITRARY)
+    multi = isinstance(stylizer, MultiStyleStylizer)
+    if styles is not None and not multi:
+        raise ValueError(
+            f"{preset!r} has one style; ':{styles}' picks styles of a multi-style "
+            f"network such as magenta26. Received: --style {args.style}"
+        )
+    if multi:
+        if styles is None:
+            raise ValueError(
+                f"{preset!r} holds {stylizer.num_styles} styles: pick one with "
+                f"--style {preset}:INDEX or blend with --style "
+                f"{preset}:3=0.5,12=0.5. Received: --style {args.style}"
+            )
+        return stylizer.with_style(styles)
+    return _with_painting(stylizer, args)
 
 
 def _with_painting(stylizer, args):
@@ -150,7 +184,7 @@ def run(args):
         dtype=PRECISIONS[args.precision],
         runtime=args.runtime,
     )
-    stylizer = _with_painting(stylizer, args)
+    stylizer = _with_style(stylizer, args)
     options = dict(
         strength=args.strength,
         preserve_colors=args.preserve_colors,
@@ -221,7 +255,8 @@ def add_parser(subparsers):
         "-s",
         "--style",
         help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a "
-        "preset dir; leave out with --style-image",
+        "preset dir; NAME:INDEX or NAME:3=0.5,12=0.5 picks or blends the styles "
+        "of a multi-style network (magenta26:7); leave out with --style-image",
     )
     p.add_argument(
         "--style-image",

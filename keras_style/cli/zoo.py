@@ -1,7 +1,8 @@
 """`keras-style zoo list` and `keras-style zoo download`: the pretrained styles.
 
 `add_parser` registers the `zoo` sub-command and its two sub-sub-commands;
-`run_list` prints the styles, where each will be loaded from, and their
+`run_list` prints the styles, where each will be loaded from (the styles of
+a multi-style network one a line, as `--style` takes them), and their
 licences; `run_download` fetches one style into the cache and prints its path.
 Both print their result even with `--quiet` (it is what was asked for).
 """
@@ -28,6 +29,11 @@ def run_list(args):
             f"{e.name:<14} {e.title} ({e.artist}, {e.year})  "
             f"[{where.format(handle=handle)}]"
         )
+        if e.styles > 1:  # one line per style: the names to pass to --style
+            for i in range(e.styles):
+                print(f"  {e.name}:{i}")
+        elif e.styles == 0:
+            print(f"  --style-image PAINTING (any painting; --style {e.name} implied)")
     if not args.quiet:
         for licence in sorted({e.licence for e in entries}):
             print(f"Licence: {licence}")

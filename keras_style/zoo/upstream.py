@@ -132,6 +132,8 @@ def model_card(name, *, owner=None, compact=False):
     e = get_style(name)
     if e.source.format == "magenta-arbitrary":
         return _magenta_card(e, owner=owner, compact=compact)
+    if e.source.format == "magenta-multistyle":
+        return _multistyle_card(e, owner=owner)
     storage = (
         f"\n\nWeights with {COMPACT_MIN_SIZE:,} values or more are stored as float16 "
         "(loaded as float32) to halve the file; outputs stay within 0.5 levels "
@@ -205,12 +207,44 @@ dequantisation to over 40 dB PSNR (tests/test_convert_magenta.py). Built by
     )
 
 
+def _multistyle_card(e, *, owner=None):
+    files = ", ".join(f"`{f}` (sha256 `{h}`)" for f, h in e.source.sha256.items())
+    return write_card(
+        e.name,
+        title=f"{e.name}: 26 styles in one network (Dumoulin et al. 2017)",
+        also=f"hf://{owner or hub_owner()}/{e.repo}",
+        description=f"""\
+One style network for 26 styles: every conditional instance normalisation
+holds one scale and shift per style, and a style-weights vector picks a style
+or blends several (`style=7`, `style={{3: 0.5, 12: 0.5}}`). The weights are
+those of the TensorFlow Android "stylize" demo (Magenta's multi-style network,
+quantised there and dequantised to float32), converted to a Keras 3
+`MultiStyleNet` by [keras-style]({PROJECT_URL}); it runs on TensorFlow, JAX and
+PyTorch at any photo size. The styles have no published names: they are
+numbered 0 to 25 (`keras-style zoo list`, and the thumbnail sheet in the
+project's README).""",
+        licence=f"Apache License 2.0. {e.licence}",
+        attribution=e.attribution,
+        hub_licence={"license": "apache-2.0"},
+        notes=f"""\
+Converted with `keras_style.convert_magenta.convert_magenta_multistyle` from
+{files}: outputs match onnxruntime running the same graph to over 40 dB PSNR
+(tests/test_multi_style.py). Built by `zoo/build_presets.py` of
+[keras-style]({PROJECT_URL}).""",
+        style_args=("style=7", ":7"),
+    )
+
+
 # Converter of each upstream format: `(source folder, preset dir, **kw)`.
 def _convert(format, source, preset_dir, **kwargs):
     if format == "magenta-arbitrary":
         from keras_style.convert_magenta import convert_magenta_arbitrary_to_preset
 
         return convert_magenta_arbitrary_to_preset(source, preset_dir, **kwargs)
+    if format == "magenta-multistyle":
+        from keras_style.convert_magenta import convert_magenta_multistyle_to_preset
+
+        return convert_magenta_multistyle_to_preset(source, preset_dir, **kwargs)
     from keras_style.convert import convert_lengstrom_to_preset
 
     return convert_lengstrom_to_preset(source, preset_dir, **kwargs)
