@@ -225,3 +225,23 @@ def test_cli_bad_styles_are_one_line_and_write_nothing(
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
     assert not out.exists()
+
+
+def test_sheet_shows_every_offline_style(photo, tmp_path, capsys):
+    src = tmp_path / "photo.png"
+    Image.fromarray(photo).save(src)
+    painting = tmp_path / "painting.png"
+    Image.fromarray(photo[::-1]).save(painting)
+    out = tmp_path / "sheet.png"
+    argv = ["sheet", str(src), "-o", str(out), "--size", "32", "--columns", "10"]
+    assert cli.main([*argv, "--style-image", str(painting)]) == 0
+    printed = capsys.readouterr().out
+    # photo + arbitrary + 26 + wave + rain_princess = 30 panels: 3 rows of 10.
+    with Image.open(out) as sheet:
+        assert sheet.size == (10 * 32, 3 * (32 + 16))
+    for name in ("la_muse", "scream", "udnie", "wreck"):
+        assert f"left out {name}: not downloaded" in printed
+    assert cli.main(argv) == 2  # refuses to overwrite
+    assert "already exists" in capsys.readouterr().err
+    image, skipped = zoo.sheet(src, size=32, columns=10)
+    assert "arbitrary" in skipped and image.size == (320, 3 * 48)

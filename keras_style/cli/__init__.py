@@ -1,7 +1,8 @@
 """The `keras-style` command line.
 
 Each sub-command family lives in its own module of this package: `optimize`,
-`train`, `stylize`, `zoo` (list, download), `convert` (lengstrom) and
+`train`, `stylize`, `zoo` (list, download), `sheet` (every style on one
+photo), `convert` (lengstrom, magenta-arbitrary) and
 `export` (SavedModel, ONNX, LiteRT). Each has `add_parser(subparsers)`, which
 registers its arguments and sets `func` to the handler that runs it;
 `arguments` holds the shared argparse helpers.
@@ -20,6 +21,7 @@ import tempfile
 from keras_style.cli import convert as convert_command
 from keras_style.cli import export as export_command
 from keras_style.cli import optimize as optimize_command
+from keras_style.cli import sheet as sheet_command
 from keras_style.cli import stylize as stylize_command
 from keras_style.cli import train as train_command
 from keras_style.cli import zoo as zoo_command
@@ -40,6 +42,7 @@ def build_parser():
     train_command.add_parser(subparsers)
     stylize_command.add_parser(subparsers)
     zoo_command.add_parser(subparsers)
+    sheet_command.add_parser(subparsers)
     convert_command.add_parser(subparsers)
     export_command.add_parser(subparsers)
     return parser

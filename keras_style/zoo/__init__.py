@@ -68,6 +68,7 @@ from keras_style.zoo.registry import (
     hub_owner,
     parse_hub_handle,
 )
+from keras_style.zoo.sheet import sheet
 from keras_style.zoo.upload import Published, upload
 from keras_style.zoo.upstream import build_preset, model_card
 
@@ -100,6 +101,7 @@ __all__ = [
     "load",
     "model_card",
     "parse_hub_handle",
+    "sheet",
     "source",
     "upload",
 ]
