@@ -234,6 +234,7 @@ def test_sheet_shows_every_offline_style(photo, tmp_path, capsys):
     Image.fromarray(photo[::-1]).save(painting)
     out = tmp_path / "sheet.png"
     argv = ["sheet", str(src), "-o", str(out), "--size", "32", "--columns", "10"]
+    argv += ["--stylize-size", "48"]
     assert cli.main([*argv, "--style-image", str(painting)]) == 0
     printed = capsys.readouterr().out
     # photo + arbitrary + 26 + wave + rain_princess = 30 panels: 3 rows of 10.
@@ -243,5 +244,5 @@ def test_sheet_shows_every_offline_style(photo, tmp_path, capsys):
         assert f"left out {name}: not downloaded" in printed
     assert cli.main(argv) == 2  # refuses to overwrite
     assert "already exists" in capsys.readouterr().err
-    image, skipped = zoo.sheet(src, size=32, columns=10)
+    image, skipped = zoo.sheet(src, size=32, columns=10, stylize_size=40)
     assert "arbitrary" in skipped and image.size == (320, 3 * 48)

@@ -25,6 +25,7 @@ def run(args):
         style_image=args.style_image,
         size=args.size,
         columns=args.columns,
+        stylize_size=args.stylize_size,
         download=args.download,
         cache_dir=args.cache_dir,
         verbose=0 if args.quiet else 1,
@@ -52,6 +53,12 @@ def add_parser(subparsers):
     )
     p.add_argument("--size", type=positive_int, default=192, help="panel side (192)")
     p.add_argument("--columns", type=positive_int, default=6, help="panels per row")
+    p.add_argument(
+        "--stylize-size",
+        type=positive_int,
+        default=512,
+        help="longest side the photo is stylized at (512), then shrunk to --size",
+    )
     p.add_argument(
         "--download",
         action="store_true",

@@ -36,6 +36,7 @@ def sheet(
     style_image=None,
     size=192,
     columns=6,
+    stylize_size=512,
     download=False,
     cache_dir=None,
     verbose=0,
@@ -47,9 +48,11 @@ def sheet(
         output: optional file to write (atomically; format from the suffix).
         style_image: a painting for the arbitrary-style network's panel;
             without it that network is left out.
-        size: side of each panel in pixels (the photo is stylized at this
-            size, so the sheet shows each style's look, not its detail).
+        size: side of each panel in pixels.
         columns: panels per row.
+        stylize_size: longest side the photo is stylized at before it is
+            shrunk into its panel (brush strokes have a fixed size in pixels,
+            so this sets how each style looks, as on a photo of that size).
         download: also fetch styles that are not in the package or the cache.
         cache_dir: as for `keras_style.zoo.load`.
         verbose: 1 prints one line per network.
@@ -66,7 +69,8 @@ def sheet(
     """
     size = check_int(size, "size", minimum=32)
     columns = check_int(columns, "columns")
-    image = load_image(photo, name="photo", max_size=size)
+    stylize_size = check_int(stylize_size, "stylize_size", minimum=32)
+    image = load_image(photo, name="photo", max_size=stylize_size)
     panels, skipped = [("photo", image)], {}
     for name in available():
         entry = get_style(name)
