@@ -1,4 +1,5 @@
-"""Image-folder datasets of content photos for `TransformNet.fit`.
+"""Image-folder datasets for `fit`: content photos for `TransformNet`,
+(photo, painting) pairs for `ArbitraryStyleNet` (`image_pair_dataset`).
 
 Files are decoded with Pillow through `keras_style.image.load_image`, so
 grayscale, palette, 16-bit and CMYK images (COCO has a few) are converted to
@@ -86,22 +87,22 @@ def load_square(path, image_size, crop="center", seed=0):
     return np.ascontiguousarray(square, dtype=np.float32)
 
 
-def _check_args(directory, image_size, batch_size, crop, pipeline):
+def _check_args(directory, image_size, batch_size, crop, pipeline, name="directory"):
     if isinstance(directory, (str, os.PathLike)):
         directory = pathlib.Path(directory)
     else:
         raise TypeError(
-            "`directory` must be a path to a folder of images. "
-            f"Received: directory={directory!r}"
+            f"`{name}` must be a path to a folder of images. "
+            f"Received: {name}={directory!r}"
         )
     if not directory.exists():
         raise FileNotFoundError(
-            f"`directory` does not exist. Received: directory={str(directory)!r}"
+            f"`{name}` does not exist. Received: {name}={str(directory)!r}"
         )
     if not directory.is_dir():
         raise ValueError(
-            "`directory` must be a folder of images, not a file. "
-            f"Received: directory={str(directory)!r}"
+            f"`{name}` must be a folder of images, not a file. "
+            f"Received: {name}={str(directory)!r}"
         )
     check_positive_int(image_size, "image_size")
     check_positive_int(batch_size, "batch_size")
@@ -111,16 +112,16 @@ def _check_args(directory, image_size, batch_size, crop, pipeline):
         raise ValueError(
             f"`pipeline` must be one of {_PIPELINES}. Received: pipeline={pipeline!r}"
         )
-    files = list_images(directory, name="directory")
+    files = list_images(directory, name=name)
     if not files:
         raise ValueError(
-            f"No images ({', '.join(IMAGE_EXTENSIONS)}) found under `directory` "
-            f"(searched recursively). Received: directory={str(directory)!r}"
+            f"No images ({', '.join(IMAGE_EXTENSIONS)}) found under `{name}` "
+            f"(searched recursively). Received: {name}={str(directory)!r}"
         )
     return directory, files
 
 
-def _first_readable(files, image_size, skip_log):
+def _first_readable(files, image_size, skip_log, name="directory"):
     """Raises unless some file decodes (else a repeating dataset would spin)."""
     for path in files:
         try:
@@ -129,8 +130,8 @@ def _first_readable(files, image_size, skip_log):
         except (ValueError, OSError) as e:
             skip_log.warn(str(path), e)
     raise ValueError(
-        f"None of the {len(files)} image files under `directory` could be "
-        f"decoded. Received: directory={str(pathlib.Path(files[0]).parent)!r}"
+        f"None of the {len(files)} image files under `{name}` could be "
+        f"decoded. Received: {name}={str(pathlib.Path(files[0]).parent)!r}"
     )
 
 
@@ -184,9 +185,35 @@ def image_dataset(
     >>> ds = image_dataset("train2014/", image_size=256, batch_size=4, seed=1)
     >>> model.fit(ds, steps_per_epoch=1000, epochs=40)
     """
-    _, files = _check_args(directory, image_size, batch_size, crop, pipeline)
+    return _image_dataset(
+        directory,
+        image_size,
+        batch_size,
+        shuffle,
+        seed,
+        repeat,
+        crop,
+        num_parallel_calls,
+        pipeline,
+        name="directory",
+    )
+
+
+def _image_dataset(
+    directory,
+    image_size,
+    batch_size,
+    shuffle,
+    seed,
+    repeat,
+    crop,
+    num_parallel_calls,
+    pipeline,
+    name,
+):
+    _, files = _check_args(directory, image_size, batch_size, crop, pipeline, name)
     skip_log = _SkipLog()
-    _first_readable(files, image_size, skip_log)
+    _first_readable(files, image_size, skip_log, name)
     workers = num_parallel_calls or os.cpu_count() or 1
     if pipeline == "auto":
         try:
@@ -355,3 +382,127 @@ class ImageFolderDataset(keras.utils.PyDataset):
                         f"files[0]={self.files[0]!r}"
                     ) from None
         return np.stack(images)
+
+
+def image_pair_dataset(
+    photo_directory,
+    painting_directory,
+    image_size=256,
+    style_size=None,
+    batch_size=4,
+    shuffle=True,
+    seed=None,
+    repeat=True,
+    crop="center",
+    num_parallel_calls=None,
+    pipeline="auto",
+):
+    """Batches of (photo, painting) pairs from two folders, for
+    `ArbitraryStyleNet.fit`.
+
+    Ghiasi et al. (BMVC 2017) train on ImageNet photos paired with paintings
+    (Painter by Numbers, ~80k): every photo meets a different painting. Both
+    folders are read as by `image_dataset` (square crops, odd files
+    converted, unreadable ones skipped) and shuffled independently; the two
+    streams are zipped batch by batch. Each element is `((photos,
+    paintings),)`, the form Keras reads as `x=(photos, paintings)` with no
+    targets: `(batch_size, image_size, image_size, 3)` and `(batch_size,
+    style_size, style_size, 3)` float32 tensors in 0..255.
+
+    Args:
+        photo_directory: folder of content photos (searched recursively).
+        painting_directory: folder of style paintings (searched recursively).
+        image_size: side of the square photo crops, in pixels.
+        style_size: side of the square painting crops; `None`: `image_size`
+            (256 for both in Magenta's training).
+        batch_size: pairs per batch.
+        shuffle: shuffle both folders (again every epoch).
+        seed: seed of shuffling and random crops (the paintings use
+            `seed + 1`); `None` for a random one.
+        repeat: repeat forever (use `fit(..., steps_per_epoch=N)`); with
+            `False` an epoch ends with the smaller folder.
+        crop: `"center"` or `"random"`, for both folders.
+        num_parallel_calls: images decoded in parallel per folder.
+        pipeline: `"auto"`, `"tf.data"` or `"py_dataset"` (see
+            `image_dataset`).
+
+    Returns:
+        A `tf.data.Dataset`, or an `ImagePairDataset` (`PyDataset`).
+
+    Example:
+
+    >>> pairs = image_pair_dataset("train2014/", "paintings/", image_size=256)
+    >>> net = keras_style.models.arbitrary.ArbitraryStyleNet.from_preset(
+    ...     "arbitrary")
+    >>> net.compile(optimizer="adam")
+    >>> net.fit(pairs, steps_per_epoch=1000, epochs=1)
+    """
+    style_size = image_size if style_size is None else style_size
+    check_positive_int(style_size, "style_size")
+    datasets = [
+        _image_dataset(
+            directory,
+            size,
+            batch_size,
+            shuffle,
+            None if seed is None else int(seed) + offset,
+            repeat,
+            crop,
+            num_parallel_calls,
+            pipeline,
+            name=name,
+        )
+        for offset, (directory, size, name) in enumerate(
+            [
+                (photo_directory, image_size, "photo_directory"),
+                (painting_directory, style_size, "painting_directory"),
+            ]
+        )
+    ]
+    if isinstance(datasets[0], ImageFolderDataset):
+        return ImagePairDataset(*datasets)
+    import tensorflow as tf
+
+    pairs = tf.data.Dataset.zip(tuple(datasets))
+    return pairs.map(_as_x_only).prefetch(tf.data.AUTOTUNE)
+
+
+def _as_x_only(photos, paintings):
+    return ((photos, paintings),)
+
+
+class ImagePairDataset(keras.utils.PyDataset):
+    """`PyDataset` of `((photos, paintings),)` batches; see `image_pair_dataset`.
+
+    Args:
+        photos: an `ImageFolderDataset` of photos.
+        paintings: an `ImageFolderDataset` of paintings (same batch size).
+
+    Example:
+
+    >>> pairs = ImagePairDataset(
+    ...     ImageFolderDataset(list_images("photos/"), image_size=64),
+    ...     ImageFolderDataset(list_images("paintings/"), image_size=64))
+    >>> [x.shape for x in pairs[0][0]]
+    [(4, 64, 64, 3), (4, 64, 64, 3)]
+    """
+
+    def __init__(self, photos, paintings):
+        super().__init__(workers=photos.workers, use_multiprocessing=False)
+        if photos.batch_size != paintings.batch_size:
+            raise ValueError(
+                "Photos and paintings need the same batch size. Received: "
+                f"photos.batch_size={photos.batch_size}, "
+                f"paintings.batch_size={paintings.batch_size}"
+            )
+        self.photos = photos
+        self.paintings = paintings
+
+    @property
+    def num_batches(self):
+        counts = [d.num_batches for d in (self.photos, self.paintings)]
+        counts = [n for n in counts if n is not None]
+        return min(counts) if counts else None
+
+    def __getitem__(self, index):
+        return ((self.photos[index], self.paintings[index]),)

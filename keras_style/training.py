@@ -112,12 +112,55 @@ class _LossNetwork:
         return out
 
 
-class PerceptualTask:
+class TrainingTask:
+    """What every perceptual-loss training task shares, held by its model.
+
+    A plain object, invisible to Keras tracking and saving, so the VGG never
+    joins the style network's weights or files. Subclasses compute the loss
+    terms of their family in `compute_loss(model, x, y_pred)` and hand them
+    to `finish`.
+
+    Attributes:
+        network: the frozen VGG loss network (`_LossNetwork`).
+        loss: the `PerceptualLoss` (weights and taps).
+        settings: the settings `compile` was given (`perceptual_config`).
+        trackers: `content_loss`, `style_loss`, `tv_loss` metrics (and any
+            extra terms a subclass logs after them).
+    """
+
+    def __init__(self, network, loss, settings, trackers):
+        self.network = network
+        self.loss = loss
+        self.settings = settings
+        self.trackers = trackers
+
+    def content_targets(self, images):
+        """The content taps of `images`, without gradient."""
+        images = ops.stop_gradient(ops.convert_to_tensor(images))
+        targets = self.network(images, self.loss.content_layers)
+        return images, {k: ops.stop_gradient(v) for k, v in targets.items()}
+
+    def finish(self, model, total, parts):
+        """Logs the weighted parts, adds the model's own losses, and scales
+        the total for `tf.distribute`."""
+        loss = self.loss
+        weights = (loss.content_weight, loss.style_weight, loss.tv_weight)
+        for tracker, key, w in zip(self.trackers, ("content", "style", "tv"), weights):
+            tracker.update_state(parts[key] * w)
+        for extra in model.losses:  # regularizers, add_loss
+            total = total + ops.cast(ops.sum(extra), "float32")
+        return _scale_loss_for_distribution(total)
+
+    def get_config(self):
+        """The settings, for the model's compile config."""
+        return dict(self.settings)
+
+
+class PerceptualTask(TrainingTask):
     """Everything perceptual-loss training needs, held by the model it trains.
 
     Built by `compile_perceptual` when `TransformNet.compile(style_image=...)`
-    is called; a plain object, invisible to Keras tracking and saving, so the
-    VGG never joins the style network's weights or files.
+    is called.
 
     Attributes:
         network: the frozen VGG loss network (`_LossNetwork`).
@@ -131,12 +174,9 @@ class PerceptualTask:
     def __init__(
         self, network, loss, grams, style_png, settings, trackers, stability_weight=0.0
     ):
-        self.network = network
-        self.loss = loss
+        super().__init__(network, loss, settings, trackers)
         self.grams = grams
         self.style_png = style_png
-        self.settings = settings
-        self.trackers = trackers
         self.stability_weight = stability_weight
 
     def compute_loss(self, model, x, y_pred):
@@ -149,22 +189,15 @@ class PerceptualTask:
         features = self.network(y_pred, loss.layers)
         # The content images need only the (shallow) content taps, and no
         # gradient: a second, shorter VGG pass beats one pass on concat([y, x]).
-        x = ops.stop_gradient(ops.convert_to_tensor(x))
-        targets = self.network(x, loss.content_layers)
-        targets = {k: ops.stop_gradient(v) for k, v in targets.items()}
+        x, targets = self.content_targets(x)
         total, parts = loss(
             features, targets, self.grams, y_pred if loss.tv_weight else None
         )
-        weights = (loss.content_weight, loss.style_weight, loss.tv_weight)
-        for tracker, key, w in zip(self.trackers, ("content", "style", "tv"), weights):
-            tracker.update_state(parts[key] * w)
         if self.stability_weight:
             stability = self.stability_weight * stability_loss(model, x, y_pred)
-            self.trackers[len(weights)].update_state(stability)
+            self.trackers[len(_TRACKERS)].update_state(stability)
             total = total + stability
-        for extra in model.losses:  # regularizers, add_loss
-            total = total + ops.cast(ops.sum(extra), "float32")
-        return _scale_loss_for_distribution(total)
+        return self.finish(model, total, parts)
 
     def get_config(self):
         """The settings and the style image, for the model's compile config."""
@@ -225,6 +258,132 @@ def _scale_loss_for_distribution(loss):
         if replicas > 1:
             loss = loss * (1.0 / replicas)
     return loss
+
+
+def training_compile_options(
+    model,
+    optimizer,
+    loss,
+    kwargs,
+    *,
+    hint="pass either `style_image` or `loss`/`metrics`, not both",
+    learning_rate=DEFAULT_LEARNING_RATE,
+):
+    """The optimizer and `keras.Model.compile` arguments of perceptual training.
+
+    Shared by every family: perceptual training computes its own loss and
+    metrics (so `loss` and `metrics` are refused), `"adam"` means
+    `Adam(learning_rate)`, and the TF train step on CPU gets XLA where it
+    pays off.
+
+    Args:
+        model: the model being compiled.
+        optimizer: optimizer or its name.
+        loss: must be None.
+        kwargs: the other `keras.Model.compile` arguments (not changed).
+        hint: what to do instead, for the error message.
+        learning_rate: Adam's learning rate for `optimizer="adam"`.
+
+    Returns:
+        `(optimizer, kwargs)`.
+    """
+    if loss is not None or kwargs.get("metrics") is not None:
+        raise ValueError(
+            f"Perceptual training computes its own loss and metrics; {hint}. "
+            f"Received: loss={loss!r}, metrics={kwargs.get('metrics')!r}"
+        )
+    kwargs = dict(kwargs)
+    if isinstance(optimizer, str) and optimizer.lower() == "adam":
+        optimizer = keras.optimizers.Adam(learning_rate)
+    if (
+        kwargs.get("jit_compile", "auto") == "auto"
+        and not kwargs.get("run_eagerly")  # Keras would warn and turn XLA off
+        and _xla_pays_off(model)
+    ):
+        kwargs["jit_compile"] = True
+    return optimizer, kwargs
+
+
+def perceptual_loss(
+    loss_network,
+    *,
+    content_layers=None,
+    style_layers=None,
+    content_weight=None,
+    style_weight=None,
+    tv_weight=None,
+    style_layer_weights=None,
+):
+    """The `PerceptualLoss` of the given settings, `None` meaning the default
+    of `loss_network` (`DEFAULT_LAYERS`, `DEFAULT_LOSS_WEIGHTS`).
+
+    Returns:
+        `(loss_network, loss)`: the checked lower-case network name and the
+        `PerceptualLoss`.
+
+    Example:
+
+    >>> network, loss = perceptual_loss("VGG19", style_weight=5.0)
+    >>> network, loss.content_layers, loss.style_weight
+    ('vgg19', ('relu4_2',), 5.0)
+    """
+    loss_network = check_loss_network(loss_network)
+    defaults = {
+        **DEFAULT_LAYERS[loss_network],
+        **DEFAULT_LOSS_WEIGHTS[loss_network],
+    }
+    given = {
+        "content_layers": content_layers,
+        "style_layers": style_layers,
+        "content_weight": content_weight,
+        "style_weight": style_weight,
+        "tv_weight": tv_weight,
+    }
+    loss = PerceptualLoss(
+        **{k: defaults[k] if v is None else v for k, v in given.items()},
+        style_layer_weights=style_layer_weights,
+    )
+    return loss_network, loss
+
+
+def build_loss_network(model, loss, loss_network, vgg_weights):
+    """The frozen VGG loss network of `loss`'s taps, in `model`'s precision
+    policy (mixed-precision training runs the VGG in it too).
+
+    Returns:
+        A `_LossNetwork`: `network(images, taps) -> {tap: features}`.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(model.dtype_policy)
+    try:
+        extractor = vgg_feature_extractor(
+            loss.layers, network=loss_network, weights=vgg_weights
+        )
+    finally:
+        keras.config.set_dtype_policy(previous)
+    return _LossNetwork(extractor)
+
+
+def loss_trackers(extra=()):
+    """The `content_loss`, `style_loss`, `tv_loss` metrics (then `extra`)."""
+    return [keras.metrics.Mean(name=n) for n in _TRACKERS + tuple(extra)]
+
+
+def deepest_tap(layers):
+    """The deepest VGG tap of `layers` (by block), e.g. `"relu5_1"`."""
+    return max(layers, key=lambda name: int(name[len("relu")]))
+
+
+def min_image_side(tap):
+    """Fewest pixels per side an image needs to reach VGG `tap`: each pooling
+    halves it, so a tap of block b needs 2**(b-1).
+
+    Example:
+
+    >>> min_image_side("relu5_1")
+    16
+    """
+    return 2 ** (int(tap[len("relu")]) - 1)
 
 
 def compile_perceptual(
@@ -295,59 +454,33 @@ def compile_perceptual(
         `(optimizer, kwargs, task)`: what to pass on to `keras.Model.compile`
         and the `PerceptualTask` that computes the loss.
     """
-    if loss is not None or kwargs.get("metrics") is not None:
-        raise ValueError(
-            "Perceptual training computes its own loss and metrics; pass "
-            "either `style_image` or `loss`/`metrics`, not both. "
-            f"Received: loss={loss!r}, metrics={kwargs.get('metrics')!r}"
-        )
-    if isinstance(optimizer, str) and optimizer.lower() == "adam":
-        optimizer = keras.optimizers.Adam(DEFAULT_LEARNING_RATE)
-    if kwargs.get("jit_compile", "auto") == "auto" and _xla_pays_off(model):
-        kwargs["jit_compile"] = True
+    optimizer, kwargs = training_compile_options(model, optimizer, loss, kwargs)
     style_size = check_int(style_size, "style_size", allow_none=True)
     if stability_weight is not None:  # None: off, as 0
         stability_weight = check_float(stability_weight, "stability_weight")
-    loss_network = check_loss_network(loss_network)
-    defaults = {
-        **DEFAULT_LAYERS[loss_network],
-        **DEFAULT_LOSS_WEIGHTS[loss_network],
-    }
-    given = {
-        "content_layers": content_layers,
-        "style_layers": style_layers,
-        "content_weight": content_weight,
-        "style_weight": style_weight,
-        "tv_weight": tv_weight,
-    }
-    perceptual = PerceptualLoss(
-        **{k: defaults[k] if v is None else v for k, v in given.items()},
+    loss_network, perceptual = perceptual_loss(
+        loss_network,
+        content_layers=content_layers,
+        style_layers=style_layers,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
         style_layer_weights=style_layer_weights,
     )
     vgg_weights = check_vgg_weights(vgg_weights)
     # Round to uint8 values so targets recomputed from the stored PNG are
     # bit-identical to these.
     style = np.rint(load_image(style_image, name="style_image", max_size=style_size))
-    # The loss network follows the model's precision policy.
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(model.dtype_policy)
-    try:
-        extractor = vgg_feature_extractor(
-            perceptual.layers, network=loss_network, weights=vgg_weights
-        )
-    finally:
-        keras.config.set_dtype_policy(previous)
-    # Each pooling halves the image: a tap of block b needs 2**(b-1) pixels
-    # per side (checked before the VGG runs, which fails per backend).
-    tap = max(perceptual.style_layers, key=lambda name: int(name[len("relu")]))
-    if min(style.shape[:2]) < 2 ** (int(tap[len("relu")]) - 1):
+    network = build_loss_network(model, perceptual, loss_network, vgg_weights)
+    # Checked before the VGG runs, which fails per backend.
+    tap = deepest_tap(perceptual.style_layers)
+    if min(style.shape[:2]) < min_image_side(tap):
         raise ValueError(
             f"The style image is too small for the style layer {tap} "
             f"(each pooling halves it). Pass a larger `style_size`. "
             f"Received: style_size={style_size!r}, style image of "
             f"{style.shape[1]}x{style.shape[0]} px"
         )
-    network = _LossNetwork(extractor)
     features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
     grams = {
         k: ops.convert_to_tensor(ops.convert_to_numpy(v))
@@ -360,8 +493,7 @@ def compile_perceptual(
         "style_size": style_size,
         "stability_weight": stability_weight,
     }
-    names = _TRACKERS + ((_STABILITY_TRACKER,) if stability_weight else ())
-    trackers = [keras.metrics.Mean(name=n) for n in names]
+    trackers = loss_trackers((_STABILITY_TRACKER,) if stability_weight else ())
     task = PerceptualTask(
         network,
         perceptual,

@@ -12,6 +12,7 @@ from keras_style import backend_config
 # Modules that only training or Gatys optimization need.
 TRAINING_MODULES = (
     "keras_style.training",
+    "keras_style.arbitrary_training",
     "keras_style.features",
     "keras_style.losses",
     "keras_style.optimize",
@@ -39,6 +40,9 @@ def _training_modules_loaded_by_inference(extra_import=""):
         f"{extra_import}\n"
         "assert stylizer.stylize(np.zeros((16, 16, 3), 'uint8')).size == (16, 16)\n"
         "net = keras_style.TransformNet.from_preset('rain_princess')\n"
+        "photo = np.zeros((16, 16, 3), 'uint8')\n"
+        "keras_style.zoo.load('arbitrary').stylize(photo, style_image=photo)\n"
+        "keras_style.zoo.load('magenta26').stylize(photo, style=7)\n"
         f"print([m for m in {TRAINING_MODULES!r} if m in sys.modules])\n"
     )
 

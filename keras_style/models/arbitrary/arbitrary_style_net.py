@@ -77,6 +77,13 @@ class ArbitraryStyleNet(ArbitraryTrainingMixin, keras.Model):
         self.built = True
 
     def call(self, inputs, training=False):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            # A batch of two photos would unpack silently.
+            raise ValueError(
+                "ArbitraryStyleNet takes `[photos, paintings]` (for `fit`: "
+                "`x=(photos, paintings)`). Received: inputs of type "
+                f"{type(inputs).__name__}"
+            )
         photos, paintings = inputs
         embedding = self.predictor(paintings, training=training)
         return self.transfer([photos, embedding], training=training)

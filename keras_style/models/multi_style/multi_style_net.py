@@ -1,6 +1,7 @@
 """`MultiStyleNet`: one network, many styles (Dumoulin et al. 2017)."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_style import preset_utils
@@ -189,6 +190,76 @@ class MultiStyleNet(keras.Model):
             "norm_epsilon": self.norm_epsilon,
             "extra_styles": self.extra_styles,
         }
+
+    # --- a new style ------------------------------------------------------
+
+    def add_style(self):
+        """A copy of this network with room for one more style, to train.
+
+        Dumoulin et al.'s way to learn a style fast: every convolution and
+        every existing style stay frozen, and only the new style's scale and
+        shift (one row per normalisation, about 0.2% of the weights of the
+        26-style network) are trainable. The new row starts as the mean of the
+        existing styles. Styles added before are folded into the frozen base.
+
+        Returns:
+            `(network, index)`: the new `MultiStyleNet` (this one is not
+            changed) and the new style's index.
+
+        Example:
+
+        >>> net, index = MultiStyleNet.from_preset("magenta26").add_style()
+        >>> trainer = net.fixed_style(index)   # photo in, photo out
+        >>> trainer.compile(style_image="painting.jpg")
+        >>> trainer.fit(keras_style.image_dataset("photos/"), epochs=1)
+        """
+        config = {
+            **self.get_config(),
+            "num_styles": self.total_styles,
+            "extra_styles": 1,
+            "name": f"{self.name}_plus_one",
+        }
+        net = type(self).from_config(config)
+        net.build()
+        for new, old in zip(net.convs, self.convs):
+            new.set_weights(old.get_weights())
+            new.trainable = False
+        for new, old in zip(net.style_tables, self.style_tables):
+            rows = [np.asarray(ops.convert_to_numpy(w)) for w in old.weights]
+            gamma = np.concatenate(rows[0::2]) if old.extra_styles else rows[0]
+            beta = np.concatenate(rows[1::2]) if old.extra_styles else rows[1]
+            new.set_weights(
+                [gamma, beta, gamma.mean(0, keepdims=True), beta.mean(0, keepdims=True)]
+            )
+            new.gamma.trainable = False
+            new.beta.trainable = False
+        return net, self.total_styles
+
+    def fixed_style(self, style):
+        """This network with one style built in: photo in, photo out.
+
+        A `FixedStyleNetwork` sharing this network's weights (training it
+        trains this network's trainable variables, e.g. after `add_style`).
+
+        Args:
+            style: a style index, or one weight per style.
+        """
+        from keras_style.models.fixed_style_network import FixedStyleNetwork
+
+        weights = np.zeros((1, self.total_styles), np.float32)
+        if isinstance(style, (int, np.integer)) and not isinstance(style, bool):
+            if not 0 <= style < self.total_styles:
+                raise ValueError(
+                    f"Style index out of range: this network has "
+                    f"{self.total_styles} styles. Received: style={style}"
+                )
+            weights[0, style] = 1.0
+        else:
+            weights[0] = np.asarray(style, np.float32)
+        fixed = FixedStyleNetwork(self, name="fixed_style_network")
+        fixed.build()
+        fixed.style.assign(weights)
+        return fixed
 
     # --- presets ----------------------------------------------------------
 
