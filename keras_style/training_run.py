@@ -57,6 +57,8 @@ SETTINGS = (
     "checkpoint_every",
     "vgg_weights",
     "seed",
+    "base",
+    "init",
 )
 # Settings that shape the weights or the run: fixed once a run has started
 # (the loss weights may change).
@@ -70,6 +72,8 @@ FIXED_ON_RESUME = (
     "upsampling",
     "mixed_precision",
     "vgg_weights",
+    "base",
+    "init",
 )
 _DEFAULTS = {
     "epochs": D.TRAIN_EPOCHS,
@@ -151,7 +155,10 @@ def train_style(
             `upsampling` ("nearest"), `mixed_precision` (None, "bfloat16"
             or "float16"), `preview_every` (steps, 1000; 0: none),
             `checkpoint_every` (steps, 500), `vgg_weights` ("imagenet",
-            None for random, or a weights file) and `seed`.
+            None for random, or a weights file), `seed`, `base` (a
+            multi-style preset such as "magenta26": train only a new style's
+            scales and shifts on it, Dumoulin et al. 2017) and `init` (a
+            TransformNet preset such as "wave" to start from).
 
     Returns:
         The preset directory as a `pathlib.Path`.
@@ -331,11 +338,62 @@ def _check_step_pixels(settings, max_pixels):
             )
 
 
+def _new_style_model(base):
+    """A multi-style preset with one more style, as a photo-to-photo model
+    whose only trainable weights are the new style's (Dumoulin et al.)."""
+    from keras_style.models.multi_style import MultiStyleNet
+    from keras_style.preset_utils import preset_class_name
+    from keras_style.zoo import download  # the zoo resolves the handle
+
+    folder = download(base)
+    if preset_class_name(folder) != "MultiStyleNet":
+        raise ValueError(
+            "`base` must be a multi-style preset such as magenta26, whose new "
+            "style trains only its own scales and shifts. Received: "
+            f"base={base!r} ({preset_class_name(folder)})"
+        )
+    net, index = MultiStyleNet.from_preset_dir(folder).add_style()
+    return net.fixed_style(index)
+
+
+def _initial_network(init):
+    """The TransformNet of a preset, to start a training run from."""
+    from keras_style.preset_utils import preset_class_name
+    from keras_style.zoo import download  # the zoo resolves the handle
+
+    folder = download(init)
+    if preset_class_name(folder) != "TransformNet":
+        raise ValueError(
+            "`init` must be a TransformNet preset (e.g. wave) to start from. "
+            f"Received: init={init!r} ({preset_class_name(folder)})"
+        )
+    return TransformNet.from_preset_dir(folder)
+
+
 def _compiled_model(settings):
-    model = TransformNet(
-        residual_blocks=settings["residual_blocks"], upsampling=settings["upsampling"]
-    )
-    model.build()
+    if settings["base"] and settings["init"]:
+        raise ValueError(
+            "`base` trains a new style of a multi-style network; `init` starts "
+            "a TransformNet from a preset: pass one. Received: "
+            f"base={settings['base']!r}, init={settings['init']!r}"
+        )
+    if settings["base"]:
+        model = _new_style_model(settings["base"])
+    elif settings["init"]:
+        # The preset's architecture, in this run's dtype policy.
+        start = _initial_network(settings["init"])
+        model = TransformNet.from_config(
+            {**start.get_config(), "dtype": keras.config.dtype_policy().name}
+        )
+        model.build()
+        model.set_weights(start.get_weights())
+    else:
+        model = TransformNet(
+            residual_blocks=settings["residual_blocks"],
+            upsampling=settings["upsampling"],
+        )
+    if not model.built:
+        model.build()
     model.compile(
         optimizer=keras.optimizers.Adam(settings["learning_rate"]),
         style_image=settings["style"],
@@ -361,7 +419,9 @@ def _first_readable(files, n):
 def _metadata(settings, history):
     losses = {k: v[-1] for k, v in history.history.items() if v}
     return {
-        "task": "johnson_style_transfer",
+        "task": "new_style_of_" + settings["base"]
+        if settings["base"]
+        else "johnson_style_transfer",
         "style_image": os.path.basename(str(settings["style"])),
         "training": {
             **{k: settings[k] for k in SETTINGS},
@@ -376,12 +436,22 @@ def _metadata(settings, history):
 
 
 def _card(out, settings, metadata):
+    description = (
+        "A fast style-transfer network (`keras_style.TransformNet`, Johnson, "
+        "Alahi & Fei-Fei 2016) trained with `keras-style train`."
+    )
+    if settings["base"]:
+        description = (
+            f"A new style for the multi-style network `{settings['base']}` "
+            "(Dumoulin, Shlens & Kudlur 2017): only its scales and shifts were "
+            "trained, with every convolution and the base styles frozen, by "
+            "`keras-style train --base`. The preset holds the base network "
+            "with the new style built in (`FixedStyleNetwork`); the base's "
+            "licence applies to its weights."
+        )
     return model_card(
         out,
-        description=(
-            "A fast style-transfer network (`keras_style.TransformNet`, Johnson, "
-            "Alahi & Fei-Fei 2016) trained with `keras-style train`."
-        ),
+        description=description,
         training=metadata["training"],
         training_notes=(
             f"Trained for {metadata['steps']} steps on `{settings['data']}` "

@@ -246,3 +246,53 @@ def test_sheet_shows_every_offline_style(photo, tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     image, skipped = zoo.sheet(src, size=32, columns=10, stylize_size=40)
     assert "arbitrary" in skipped and image.size == (320, 3 * 48)
+
+
+# --- a new style on the 26 (Dumoulin et al.): only its scales and shifts ----------
+
+
+def test_add_style_trains_only_the_new_rows(magenta26):
+    net, index = magenta26.model.add_style()
+    assert index == 26 and net.total_styles == 27
+    trainable = sum(int(np.prod(w.shape)) for w in net.trainable_weights)
+    assert trainable == 2 * sum(t.channels for t in net.style_tables)
+    assert trainable / net.count_params() < 0.01
+    photos = np.random.default_rng(0).uniform(0, 255, (1, 24, 24, 3)).astype("f4")
+    seven = np.eye(27, dtype="f4")[[7]]
+    np.testing.assert_allclose(
+        to_numpy(net([photos, seven])),
+        to_numpy(magenta26.model([photos, seven[:, :26]])),
+        atol=1e-4,
+    )
+
+
+def test_train_a_new_style_from_the_command_line(magenta26, photo, tmp_path, capsys):
+    data = tmp_path / "photos"
+    data.mkdir()
+    for i in range(4):
+        Image.fromarray(np.roll(photo, 7 * i, axis=1)).save(data / f"{i}.png")
+    painting = tmp_path / "painting.png"
+    Image.fromarray(photo[::-1, ::-1]).save(painting)
+    out = tmp_path / "mine"
+    argv = ["train", "--style", str(painting), "--data", str(data), "-o", str(out)]
+    argv += ["--base", "magenta26", "--epochs", "1", "--steps-per-epoch", "3"]
+    argv += ["--batch-size", "2", "--image-size", "32", "--vgg-weights", "none"]
+    argv += ["--preview-every", "0", "--learning-rate", "0.05", "-q"]
+    assert cli.main(argv) == 0
+    mine = zoo.load(out)  # used like any other style
+    assert type(mine.model).__name__ == "FixedStyleNetwork"
+    assert np.asarray(mine.stylize(photo)).shape == photo.shape
+    trained, base = mine.model.network, magenta26.model
+    for new, old in zip(trained.convs, base.convs):  # convolutions frozen
+        for a, b in zip(new.get_weights(), old.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    for new, old in zip(trained.style_tables, base.style_tables):
+        gamma, beta, extra_gamma, _ = new.get_weights()
+        np.testing.assert_array_equal(gamma, old.get_weights()[0])  # base frozen
+        assert not np.allclose(extra_gamma, gamma.mean(0, keepdims=True))  # trained
+    bad = list(argv)
+    bad[bad.index("--base") + 1] = "wave"
+    bad[bad.index("-o") + 1] = str(tmp_path / "other")
+    capsys.readouterr()
+    assert cli.main(bad) == 2
+    assert "multi-style preset such as magenta26" in capsys.readouterr().err

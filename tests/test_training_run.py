@@ -96,3 +96,34 @@ def test_train_style_refuses_bad_settings_before_any_work(
         train_style(**{**args, **kwargs})
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "out.ckpt").exists()
+
+
+def test_init_starts_from_a_zoo_network(tmp_path):
+    from PIL import Image
+
+    from keras_style import zoo
+
+    data = tmp_path / "photos"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(
+            data / f"{i}.png"
+        )
+    settings = dict(
+        epochs=1,
+        steps_per_epoch=1,
+        batch_size=1,
+        image_size=32,
+        vgg_weights=None,
+        preview_every=0,
+        learning_rate=1e-12,  # one step that barely moves: the start shows
+    )
+    style = tmp_path / "style.png"
+    Image.fromarray(rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)).save(style)
+    out = train_style(style, data, tmp_path / "from_wave", init="wave", **settings)
+    trained = zoo.load(out).model
+    for a, b in zip(trained.get_weights(), zoo.load("wave").model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    with pytest.raises(ValueError, match="must be a TransformNet preset"):
+        train_style(style, data, tmp_path / "x", init="magenta26", **settings)

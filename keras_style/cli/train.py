@@ -129,6 +129,16 @@ def add_parser(subparsers):
     )
     p.add_argument("--seed", type=int)
     p.add_argument(
+        "--base",
+        help="a multi-style preset (e.g. magenta26): train only a new style's "
+        "scales and shifts on it (Dumoulin et al. 2017), minutes on a CPU",
+    )
+    p.add_argument(
+        "--init",
+        help="a TransformNet preset (zoo name, hf:// or folder) to start "
+        "training from instead of random weights",
+    )
+    p.add_argument(
         "--tensorboard", action="store_true", help="log to OUT_DIR.ckpt/logs"
     )
     add_output_options(p)

@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from keras_style import preset_utils
+from keras_style.perceptual_mixin import PerceptualTrainingMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class FixedStyleNetwork(keras.Model):
+class FixedStyleNetwork(PerceptualTrainingMixin, keras.Model):
     """A conditioned style network whose style vector is a fixed weight.
 
     The conditioned families take `[photos, style]`: Ghiasi et al.'s
@@ -19,6 +20,10 @@ class FixedStyleNetwork(keras.Model):
 
     Input: RGB floats in 0..255, any height and width of at least 8. Output:
     the stylized photos, same shape, 0..255.
+
+    Like a `TransformNet`, it trains with `compile(style_image=...)` and
+    `fit(photos)`; what trains is what is trainable in `network` (after
+    `MultiStyleNet.add_style`, only the new style's scales and shifts).
 
     Args:
         network: a conditioned network with a `condition_size` (the length
