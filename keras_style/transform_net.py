@@ -15,6 +15,8 @@ from keras_style.layers import (
     PaddedConv2D,
     ResidualBlock,
     UpsampleConv2D,
+    crop_to,
+    pad_to_multiple,
 )
 from keras_style.perceptual_mixin import PerceptualTrainingMixin
 
@@ -172,31 +174,8 @@ class TransformNet(PerceptualTrainingMixin, keras.Model):
 
     def call(self, inputs, training=False):
         x = ops.cast(inputs, self.compute_dtype)
-        shape = ops.shape(x)
-        height, width = shape[1], shape[2]
-        small = [n for n in (height, width) if isinstance(n, int) and n < MIN_SIZE]
-        if small:
-            # Reflection padding cannot mirror more pixels than an image has.
-            raise ValueError(
-                f"TransformNet needs images of at least {MIN_SIZE}x{MIN_SIZE} "
-                f"pixels. Received: inputs with shape {tuple(inputs.shape)}"
-            )
-        # Two stride-2 stages: pad to a multiple of 4 so the output can be
-        # cropped back to exactly the input size (odd sizes round-trip).
-        # `(4 - n % 4) % 4`, not `(-n) % 4`: tf2onnx turns a floor-mod of a
-        # negative symbolic size into a truncating one (wrong ONNX padding).
-        pad_h = (4 - height % 4) % 4
-        pad_w = (4 - width % 4) % 4
-        padded = not (
-            isinstance(pad_h, int) and isinstance(pad_w, int) and pad_h == pad_w == 0
-        )
-        if padded:
-            x = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
-            if not isinstance(pad_h, int) or not isinstance(pad_w, int):
-                # Symbolic sizes (export with dynamic height and width):
-                # padding by computed widths forgets the channel count, and
-                # LiteRT's built-in convolutions need it.
-                x = ops.reshape(x, (-1, height + pad_h, width + pad_w, shape[3]))
+        # Two stride-2 stages: a multiple of 4 crops back to the input size.
+        x, height, width = pad_to_multiple(x, 4, MIN_SIZE, "TransformNet")
         for conv, norm in self.down_layers:
             x = ops.relu(norm(conv(x)))
         for block in self.res_layers:
@@ -211,9 +190,7 @@ class TransformNet(PerceptualTrainingMixin, keras.Model):
             x = ops.tanh(x) * 150.0 + 127.5
         elif not training:
             x = ops.clip(x, 0.0, 255.0)
-        if padded:
-            x = x[:, :height, :width, :]
-        return x
+        return crop_to(x, height, width)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (3,)

@@ -99,31 +99,29 @@ def test_train_style_refuses_bad_settings_before_any_work(
 
 
 def test_init_starts_from_a_zoo_network(tmp_path):
+    # The model a run trains: the zoo network's architecture and weights.
     from PIL import Image
 
     from keras_style import zoo
+    from keras_style.training_run import _compiled_model, _resolve_settings
 
-    data = tmp_path / "photos"
-    data.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(2):
-        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(
-            data / f"{i}.png"
-        )
-    settings = dict(
-        epochs=1,
-        steps_per_epoch=1,
-        batch_size=1,
-        image_size=32,
-        vgg_weights=None,
-        preview_every=0,
-        learning_rate=1e-12,  # one step that barely moves: the start shows
-    )
     style = tmp_path / "style.png"
-    Image.fromarray(rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)).save(style)
-    out = train_style(style, data, tmp_path / "from_wave", init="wave", **settings)
-    trained = zoo.load(out).model
-    for a, b in zip(trained.get_weights(), zoo.load("wave").model.get_weights()):
-        np.testing.assert_allclose(a, b, atol=1e-6)
+    Image.fromarray(np.full((32, 32, 3), 90, "uint8")).save(style)
+
+    def compiled(**given):
+        settings = _resolve_settings(
+            {"style": str(style), "data": "photos/", **given},
+            checkpoint_dir("unused"),
+            resume=False,
+        )
+        return _compiled_model({**settings, "vgg_weights": None})
+
+    model = compiled(init="wave")
+    wave = zoo.load("wave").model
+    assert model.get_config()["output_activation"] == "tanh"  # lengstrom's
+    for a, b in zip(model.get_weights(), wave.get_weights()):
+        np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="must be a TransformNet preset"):
-        train_style(style, data, tmp_path / "x", init="magenta26", **settings)
+        compiled(init="magenta26")
+    with pytest.raises(ValueError, match="pass one"):
+        compiled(init="wave", base="magenta26")

@@ -8,6 +8,8 @@ from keras_style.layers import (
     ConditionalInstanceNormalization,
     PaddedConv2D,
     UpsampleConv2D,
+    crop_to,
+    pad_to_multiple,
 )
 
 # Smallest height/width: the residual blocks' reflection padding needs 2
@@ -140,25 +142,8 @@ class StyleTransferNetwork(keras.Model):
         images, embedding = inputs
         x = ops.cast(images, self.compute_dtype) / 255.0
         embedding = ops.cast(embedding, self.compute_dtype)
-        shape = ops.shape(x)
-        height, width = shape[1], shape[2]
-        small = [n for n in (height, width) if isinstance(n, int) and n < MIN_SIZE]
-        if small:
-            raise ValueError(
-                f"StyleTransferNetwork needs images of at least {MIN_SIZE}x"
-                f"{MIN_SIZE} pixels. Received: photos with shape {tuple(x.shape)}"
-            )
-        # Two stride-2 stages: pad to a multiple of 4 so the output crops back
-        # to exactly the input size (odd sizes round-trip), as TransformNet.
-        pad_h = (4 - height % 4) % 4
-        pad_w = (4 - width % 4) % 4
-        padded = not (
-            isinstance(pad_h, int) and isinstance(pad_w, int) and pad_h == pad_w == 0
-        )
-        if padded:
-            x = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
-            if not isinstance(pad_h, int) or not isinstance(pad_w, int):
-                x = ops.reshape(x, (-1, height + pad_h, width + pad_w, shape[3]))
+        # Two stride-2 stages: a multiple of 4 crops back to the input size.
+        x, height, width = pad_to_multiple(x, 4, MIN_SIZE, "StyleTransferNetwork")
         for conv in self.contract:
             x = ops.relu(conv(x))
         index = 0
@@ -171,9 +156,7 @@ class StyleTransferNetwork(keras.Model):
             index += 1
         x = self._normalize(index, self.expand[2](x), embedding)
         x = ops.sigmoid(ops.cast(x, "float32")) * 255.0
-        if padded:
-            x = x[:, :height, :width, :]
-        return x
+        return crop_to(x, height, width)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0][:-1]) + (3,)

@@ -10,6 +10,8 @@ from keras_style.layers import (
     ConditionalInstanceNormalization,
     PaddedConv2D,
     UpsampleConv2D,
+    crop_to,
+    pad_to_multiple,
 )
 from keras_style.models.multi_style.style_table import StyleTable
 
@@ -144,23 +146,8 @@ class MultiStyleNet(keras.Model):
             )
         images, weights = inputs
         x = ops.cast(images, self.compute_dtype) / 255.0
-        shape = ops.shape(x)
-        height, width = shape[1], shape[2]
-        small = [n for n in (height, width) if isinstance(n, int) and n < MIN_SIZE]
-        if small:
-            raise ValueError(
-                f"MultiStyleNet needs images of at least {MIN_SIZE}x{MIN_SIZE} "
-                f"pixels. Received: photos with shape {tuple(x.shape)}"
-            )
-        pad_h = (4 - height % 4) % 4
-        pad_w = (4 - width % 4) % 4
-        padded = not (
-            isinstance(pad_h, int) and isinstance(pad_w, int) and pad_h == pad_w == 0
-        )
-        if padded:
-            x = ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
-            if not isinstance(pad_h, int) or not isinstance(pad_w, int):
-                x = ops.reshape(x, (-1, height + pad_h, width + pad_w, shape[3]))
+        # Two stride-2 stages: a multiple of 4 crops back to the input size.
+        x, height, width = pad_to_multiple(x, 4, MIN_SIZE, "MultiStyleNet")
         for i in range(3):
             x = ops.relu(self._normalize(i, self.convs[i](x), weights))
         index = 3
@@ -173,9 +160,7 @@ class MultiStyleNet(keras.Model):
             index += 1
         x = self._normalize(index, self.convs[index](x), weights)
         x = ops.sigmoid(ops.cast(x, "float32")) * 255.0
-        if padded:
-            x = x[:, :height, :width, :]
-        return x
+        return crop_to(x, height, width)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0][:-1]) + (3,)
