@@ -135,3 +135,38 @@ def fit_progress(args):
 
         return 0, [ProgressLines()]
     return verbose, []
+
+
+def add_painting_options(parser, what):
+    """`--style-image` (repeatable), `--style-weights` and `--style-size`, for
+    the arbitrary-style network; `what` says what the painting is for."""
+    parser.add_argument(
+        "--style-image",
+        action="append",
+        metavar="PAINTING",
+        help=f"{what} (Ghiasi et al. 2017); repeat to blend several",
+    )
+    parser.add_argument(
+        "--style-weights",
+        type=comma_list(float, "numbers"),
+        metavar="W1,W2",
+        help="blend weights of the --style-image paintings (default: equal)",
+    )
+    parser.add_argument(
+        "--style-size",
+        type=positive_int,
+        help="side of the square the painting is scaled to for the style "
+        "predictor (default 256)",
+    )
+
+
+def check_painting_weights(args):
+    """Refuses `--style-weights` that do not give one weight per painting."""
+    if args.style_weights is not None and len(args.style_weights) != len(
+        args.style_image or ()
+    ):
+        raise ValueError(
+            "--style-weights needs one weight per --style-image "
+            f"({len(args.style_image or ())}). Received: --style-weights "
+            + ",".join(map(str, args.style_weights))
+        )

@@ -10,10 +10,8 @@ and `magenta-arbitrary` (Magenta's two arbitrary-style ONNX files,
 from keras_style.cli.arguments import add_output_options
 
 
-def run_lengstrom(args):
+def _run(args, format, convert_to_preset):
     import pathlib
-
-    from keras_style.convert import convert_lengstrom_to_preset
 
     if pathlib.Path(args.output).exists() and not args.overwrite:
         raise ValueError(
@@ -21,31 +19,24 @@ def run_lengstrom(args):
             f"Received: output={args.output!r}"
         )
     metadata = {"name": args.name} if args.name else {}
-    metadata["source"] = {"format": "lengstrom", "path": str(args.source)}
-    path = convert_lengstrom_to_preset(
+    metadata["source"] = {"format": format, "path": str(args.source)}
+    path = convert_to_preset(
         args.source, args.output, metadata=metadata, overwrite=args.overwrite
     )
     print(path)
     return 0
+
+
+def run_lengstrom(args):
+    from keras_style.convert import convert_lengstrom_to_preset
+
+    return _run(args, "lengstrom", convert_lengstrom_to_preset)
 
 
 def run_magenta_arbitrary(args):
-    import pathlib
-
     from keras_style.convert_magenta import convert_magenta_arbitrary_to_preset
 
-    if pathlib.Path(args.output).exists() and not args.overwrite:
-        raise ValueError(
-            "The preset directory already exists; pass --overwrite to replace it. "
-            f"Received: output={args.output!r}"
-        )
-    metadata = {"name": args.name} if args.name else {}
-    metadata["source"] = {"format": "magenta-arbitrary", "path": str(args.source)}
-    path = convert_magenta_arbitrary_to_preset(
-        args.source, args.output, metadata=metadata, overwrite=args.overwrite
-    )
-    print(path)
-    return 0
+    return _run(args, "magenta-arbitrary", convert_magenta_arbitrary_to_preset)
 
 
 def add_parser(subparsers):

@@ -10,7 +10,11 @@ sidecar (`OUT.json`) and refuses to replace an existing output unless
 
 import argparse
 
-from keras_style.cli.arguments import add_output_options, comma_list, positive_int
+from keras_style.cli.arguments import (
+    add_output_options,
+    add_painting_options,
+    check_painting_weights,
+)
 
 _FORMATS = ("saved_model", "onnx", "litert")
 _PRECISIONS = ("float32", "float16", "int8")
@@ -38,14 +42,7 @@ def _baked(preset_dir, args):
             "PAINTING to bake one into the exported network. "
             "Received: no --style-image"
         )
-    if args.style_weights is not None and len(args.style_weights) != len(
-        args.style_image
-    ):
-        raise ValueError(
-            "--style-weights needs one weight per --style-image "
-            f"({len(args.style_image)}). Received: --style-weights "
-            + ",".join(map(str, args.style_weights))
-        )
+    check_painting_weights(args)
     stylizer = ArbitraryStylizer.from_preset_dir(preset_dir)
     return stylizer.bake(list(args.style_image), args.style_weights, args.style_size)
 
@@ -137,24 +134,7 @@ def add_parser(subparsers):
         metavar="HxW",
         help="fix the input size (default: any height and width)",
     )
-    p.add_argument(
-        "--style-image",
-        action="append",
-        metavar="PAINTING",
-        help="arbitrary-style networks: the painting baked into the export "
-        "(repeat to blend several)",
-    )
-    p.add_argument(
-        "--style-weights",
-        type=comma_list(float, "numbers"),
-        metavar="W1,W2",
-        help="blend weights of the --style-image paintings (default: equal)",
-    )
-    p.add_argument(
-        "--style-size",
-        type=positive_int,
-        help="side of the painting's square for the style predictor (default 256)",
-    )
+    add_painting_options(p, "arbitrary-style networks: the painting baked in")
     p.add_argument(
         "--overwrite", action="store_true", help="replace an existing output"
     )

@@ -13,8 +13,9 @@ import sys
 
 from keras_style.cli.arguments import (
     add_output_options,
+    add_painting_options,
     check_output_file,
-    comma_list,
+    check_painting_weights,
     positive_int,
     progress_verbosity,
 )
@@ -154,14 +155,7 @@ def _with_painting(stylizer, args):
         )
     if not arbitrary:
         return stylizer
-    if args.style_weights is not None and len(args.style_weights) != len(
-        args.style_image
-    ):
-        raise ValueError(
-            "--style-weights needs one weight per --style-image "
-            f"({len(args.style_image)}). Received: --style-weights "
-            + ",".join(map(str, args.style_weights))
-        )
+    check_painting_weights(args)
     return stylizer.with_style(
         list(args.style_image), args.style_weights, args.style_size
     )
@@ -258,25 +252,7 @@ def add_parser(subparsers):
         "preset dir; NAME:INDEX or NAME:3=0.5,12=0.5 picks or blends the styles "
         "of a multi-style network (magenta26:7); leave out with --style-image",
     )
-    p.add_argument(
-        "--style-image",
-        action="append",
-        metavar="PAINTING",
-        help="any painting, for the arbitrary-style network (Ghiasi et al. "
-        "2017); repeat to blend several",
-    )
-    p.add_argument(
-        "--style-weights",
-        type=comma_list(float, "numbers"),
-        metavar="W1,W2",
-        help="blend weights of the --style-image paintings (default: equal)",
-    )
-    p.add_argument(
-        "--style-size",
-        type=positive_int,
-        help="side of the square the painting is scaled to for the style "
-        "predictor (default 256)",
-    )
+    add_painting_options(p, "any painting, for the arbitrary-style network")
     p.add_argument(
         "-o",
         "--output",
