@@ -12,8 +12,6 @@ import numpy as np
 from keras_style.checks import check_float
 from keras_style.conditioned_stylizer import ConditionedStylizer
 from keras_style.models.multi_style import MultiStyleNet
-from keras_style.stylize_options import check_options
-from keras_style.stylizer import _load_images
 
 
 def _index(value, count, name):
@@ -163,15 +161,9 @@ class MultiStyleStylizer(ConditionedStylizer):
         >>> stylizer.stylize("photo.jpg", style=7, strength=0.8).size
         (1024, 679)
         """
-        strength, max_size, tile_size, tile_overlap, batch_size = check_options(
-            strength, max_size, tile_size, tile_overlap, batch_size
-        )
-        vector = self._style_from(dict(style=style))
-        single, loaded, names = _load_images(image)
-        results = self._stylize_loaded(
-            self._forward_with(vector),
-            loaded,
-            names,
+        return self._stylize_through(
+            self._forward_with(self._style_from(dict(style=style))),
+            image,
             strength=strength,
             preserve_colors=preserve_colors,
             max_size=max_size,
@@ -179,4 +171,3 @@ class MultiStyleStylizer(ConditionedStylizer):
             tile_overlap=tile_overlap,
             batch_size=batch_size,
         )
-        return results[0] if single else results

@@ -358,12 +358,37 @@ class Stylizer:
         >>> stylizer.stylize(np.zeros((60, 80, 3), "uint8")).size
         (80, 60)
         """
+        return self._stylize_through(
+            self._forward,
+            image,
+            strength=strength,
+            preserve_colors=preserve_colors,
+            max_size=max_size,
+            tile_size=tile_size,
+            tile_overlap=tile_overlap,
+            batch_size=batch_size,
+        )
+
+    def _stylize_through(
+        self,
+        forward,
+        image,
+        *,
+        strength,
+        preserve_colors,
+        max_size,
+        tile_size,
+        tile_overlap,
+        batch_size,
+    ):
+        """`stylize` with `forward` as the network: options checked, images
+        loaded, one result for one image and a list for a list."""
         strength, max_size, tile_size, tile_overlap, batch_size = check_options(
             strength, max_size, tile_size, tile_overlap, batch_size
         )
         single, loaded, names = _load_images(image)
         results = self._stylize_loaded(
-            self._forward,
+            forward,
             loaded,
             names,
             strength=strength,

@@ -34,7 +34,7 @@ def _check_choice(value, name, choices):
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class TransformNet(PerceptualTrainingMixin, keras.Model):
+class TransformNet(PerceptualTrainingMixin, preset_utils.PresetMixin, keras.Model):
     """Image transformation network for fast neural style transfer.
 
     9x9 conv (32) → 3x3/2 conv (64) → 3x3/2 conv (128) → residual blocks →
@@ -268,82 +268,3 @@ class TransformNet(PerceptualTrainingMixin, keras.Model):
             metadata=metadata,
             overwrite=overwrite,
         )
-
-    # --- presets ----------------------------------------------------------
-
-    def save_to_preset(
-        self, preset_dir, *, metadata=None, model_card=None, overwrite=False
-    ):
-        """Writes a preset directory: config, weights, metadata and model card.
-
-        The directory (keras-hub layout) is assembled in a temporary sibling and
-        renamed into place, so an interrupted save never leaves a half preset.
-
-        `config.json` holds the network's config only, never the training
-        setup of `compile`, so loading a preset needs no loss network.
-
-        Args:
-            preset_dir: destination directory.
-            metadata: extra JSON-serializable fields for `metadata.json`
-                (source, licence, training settings, ...).
-            model_card: text of `README.md`; a minimal card is written if None.
-            overwrite: replace an existing preset directory.
-
-        Returns:
-            The preset directory as a `pathlib.Path`.
-
-        Example:
-
-        >>> TransformNet(residual_blocks=1).save_to_preset("/tmp/my_style")
-        PosixPath('/tmp/my_style')
-        """
-        return preset_utils.save_preset(
-            self,
-            preset_dir,
-            metadata=metadata,
-            model_card=model_card,
-            overwrite=overwrite,
-        )
-
-    @classmethod
-    def from_preset(cls, preset, **kwargs):
-        """Loads a `TransformNet` from a zoo name, a Hub handle or a folder.
-
-        Args:
-            preset: a zoo name (`keras_style.zoo.available()`),
-                `"hf://owner/repo[@revision]"` or a preset directory.
-            **kwargs: forwarded to `keras_style.zoo.download` (`revision`,
-                `cache_dir`, `force_download`, ...).
-
-        Returns:
-            A built `TransformNet` with the preset's weights.
-
-        Example:
-
-        >>> net = TransformNet.from_preset("wave")
-        >>> net(np.zeros((1, 64, 64, 3), "float32")).shape
-        (1, 64, 64, 3)
-        """
-        # The zoo (handles, Hub, caches) sits above the model: imported here.
-        from keras_style.zoo import download
-
-        return cls.from_preset_dir(download(preset, **kwargs))
-
-    @classmethod
-    def from_preset_dir(cls, preset_dir):
-        """Loads a `TransformNet` from a local preset directory.
-
-        Only `config.json` (plain JSON naming Keras and keras-style classes
-        only, deserialized with Keras `safe_mode`; compile settings ignored)
-        and `model.weights.h5` are read: no code from the directory runs, no
-        loss network is built and nothing is downloaded. The files are
-        checked against `checksums.json` when the preset has one, and the
-        weights against the config (tensor count and shapes) and for NaN.
-
-        Args:
-            preset_dir: a directory written by `save_to_preset`.
-
-        Returns:
-            A built `TransformNet` with the preset's weights.
-        """
-        return preset_utils.load_preset(cls, preset_dir)

@@ -8,7 +8,7 @@ from keras_style.perceptual_mixin import PerceptualTrainingMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class FixedStyleNetwork(PerceptualTrainingMixin, keras.Model):
+class FixedStyleNetwork(PerceptualTrainingMixin, preset_utils.PresetMixin, keras.Model):
     """A conditioned style network whose style vector is a fixed weight.
 
     The conditioned families take `[photos, style]`: Ghiasi et al.'s
@@ -80,12 +80,3 @@ class FixedStyleNetwork(PerceptualTrainingMixin, keras.Model):
         from keras_style.export import export_network  # above the model
 
         return export_network(self, filepath, format, **kwargs)
-
-    def save_to_preset(self, preset_dir, **kwargs):
-        """Writes a preset directory usable as `--style PRESET_DIR`."""
-        return preset_utils.save_preset(self, preset_dir, **kwargs)
-
-    @classmethod
-    def from_preset_dir(cls, preset_dir):
-        """Loads a `FixedStyleNetwork` preset (checked as any preset)."""
-        return preset_utils.load_preset(cls, preset_dir)

@@ -13,7 +13,7 @@ DEFAULT_STYLE_SIZE = 256
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class ArbitraryStyleNet(ArbitraryTrainingMixin, keras.Model):
+class ArbitraryStyleNet(ArbitraryTrainingMixin, preset_utils.PresetMixin, keras.Model):
     """Arbitrary style transfer: any painting, one forward pass.
 
     Ghiasi, Lee, Kudlur, Dumoulin & Shlens, "Exploring the structure of a
@@ -105,42 +105,3 @@ class ArbitraryStyleNet(ArbitraryTrainingMixin, keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-    # --- presets ----------------------------------------------------------
-
-    def save_to_preset(
-        self, preset_dir, *, metadata=None, model_card=None, overwrite=False
-    ):
-        """Writes a preset directory (see `TransformNet.save_to_preset`).
-
-        Example:
-
-        >>> ArbitraryStyleNet().save_to_preset("/tmp/arbitrary")
-        PosixPath('/tmp/arbitrary')
-        """
-        return preset_utils.save_preset(
-            self,
-            preset_dir,
-            metadata=metadata,
-            model_card=model_card,
-            overwrite=overwrite,
-        )
-
-    @classmethod
-    def from_preset(cls, preset, **kwargs):
-        """Loads an `ArbitraryStyleNet` from a zoo name, Hub handle or folder.
-
-        Example:
-
-        >>> net = ArbitraryStyleNet.from_preset("arbitrary")
-        """
-        from keras_style.zoo import download  # the zoo sits above the model
-
-        return cls.from_preset_dir(download(preset, **kwargs))
-
-    @classmethod
-    def from_preset_dir(cls, preset_dir):
-        """Loads an `ArbitraryStyleNet` from a local preset directory; only
-        `config.json` (Keras safe mode) and `model.weights.h5` are read, checked
-        as for `TransformNet.from_preset_dir`."""
-        return preset_utils.load_preset(cls, preset_dir)

@@ -28,7 +28,7 @@ def _filters(value, name, count):
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class MultiStyleNet(keras.Model):
+class MultiStyleNet(preset_utils.PresetMixin, keras.Model):
     """A style network for many styles, with conditional instance norm.
 
     Dumoulin, Shlens & Kudlur, "A Learned Representation for Artistic Style"
@@ -245,26 +245,3 @@ class MultiStyleNet(keras.Model):
         fixed.build()
         fixed.style.assign(weights)
         return fixed
-
-    # --- presets ----------------------------------------------------------
-
-    def save_to_preset(self, preset_dir, **kwargs):
-        """Writes a preset directory (see `TransformNet.save_to_preset`)."""
-        return preset_utils.save_preset(self, preset_dir, **kwargs)
-
-    @classmethod
-    def from_preset(cls, preset, **kwargs):
-        """Loads a `MultiStyleNet` from a zoo name, Hub handle or folder.
-
-        Example:
-
-        >>> net = MultiStyleNet.from_preset("magenta26")
-        """
-        from keras_style.zoo import download  # the zoo sits above the model
-
-        return cls.from_preset_dir(download(preset, **kwargs))
-
-    @classmethod
-    def from_preset_dir(cls, preset_dir):
-        """Loads a `MultiStyleNet` preset (checked as any preset)."""
-        return preset_utils.load_preset(cls, preset_dir)
