@@ -26,7 +26,7 @@ import time
 
 import keras
 
-from keras_style.backend_config import use_eigen_convolutions_on_jax_cpu
+from keras_style.utils.backend_config import use_eigen_convolutions_on_jax_cpu
 
 if keras.backend.backend() == "jax":
     use_eigen_convolutions_on_jax_cpu()  # as the CLI does, before any JAX work
@@ -243,7 +243,7 @@ def bench_train(args):
     """
     import numpy as np
 
-    from keras_style.transform_net import TransformNet
+    from keras_style.models.transform_net import TransformNet
 
     jit_compile = _set_precision(args.precision)
     rng = np.random.default_rng(0)
@@ -315,13 +315,13 @@ def bench_infer(args):
     (`predict_on_batch`, the compiled predict function), `call` (eager
     `model(x)`), `jit` (`jax.jit` of `stateless_call`,
     `tf.function(jit_compile=True)`, `torch.compile`) or `auto` (default):
-    exactly what `Stylizer` runs (`keras_style.stylizer._forward`), so the
+    exactly what `Stylizer` runs (`keras_style.inference.network_call.run_network`), so the
     figure is what users get. `--precision bf16` builds the network under
     `mixed_bfloat16`, as `Stylizer(dtype="bfloat16")` does.
     """
     import numpy as np
 
-    from keras_style.transform_net import TransformNet
+    from keras_style.models.transform_net import TransformNet
 
     path = os.environ.get("KERAS_STYLE_INFER_PATH", "auto")
     if path not in ("auto", "predict", "call", "jit"):
@@ -347,9 +347,9 @@ def bench_infer(args):
     x = rng.uniform(0, 255, (1, args.height, args.width, 3)).astype("float32")
     fields = {}
     if path == "stylizer":  # exactly what `Stylizer` runs per image
-        from keras_style.stylizer import _forward
+        from keras_style.inference.network_call import run_network
 
-        fn = functools.partial(_forward, model, x)
+        fn = functools.partial(run_network, model, x)
     elif args.runtime == "keras":
         fn = _inference_fn(model, path, x)
     else:  # the exported file a Stylizer(runtime=...) would run
@@ -406,7 +406,7 @@ def bench_tiled(args):
 
     A `--height` x `--width` image (4096x4096 is the reference figure) is cut
     into overlapping tiles of `--tile-size` (default
-    `keras_style.stylizer.DEFAULT_TILE_SIZE`), `--batch` tiles per forward
+    `keras_style.inference.stylizer.DEFAULT_TILE_SIZE`), `--batch` tiles per forward
     pass, and blended back. `--style` is a zoo name or preset directory, else
     a random-weight `TransformNet`. Reports the first (compiling) run and the
     median of up to 3 more, and the process's peak RSS (`ru_maxrss`) plus the
@@ -417,9 +417,9 @@ def bench_tiled(args):
 
     import numpy as np
 
-    from keras_style import stylizer as stylizer_lib
-    from keras_style import tiling
-    from keras_style.transform_net import TransformNet
+    from keras_style.inference import stylizer as stylizer_lib
+    from keras_style.inference import tiling
+    from keras_style.models.transform_net import TransformNet
 
     _set_precision(args.precision)
     if args.style:
@@ -513,8 +513,8 @@ def bench_video(args):
     import numpy as np
 
     from keras_style import video
-    from keras_style.stylizer import Stylizer
-    from keras_style.transform_net import TransformNet
+    from keras_style.inference.stylizer import Stylizer
+    from keras_style.models.transform_net import TransformNet
 
     _set_precision(args.precision)
     if args.style:

@@ -25,8 +25,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from make_trained_example import OUT, STYLE_LAYERS, measure, panels, shared_data  # noqa: E402
 
 from keras_style import zoo  # noqa: E402
-from keras_style.arbitrary_stylizer import center_square  # noqa: E402
 from keras_style.image import load_image, resize, save_image  # noqa: E402
+from keras_style.inference.arbitrary_stylizer import center_square  # noqa: E402
 
 PAIRS = (
     ("content/stata.jpg", "styles/the_scream.jpg", "The Scream (Munch)"),
@@ -94,7 +94,7 @@ def main(argv=None):
 
     from PIL import Image
 
-    from keras_style.features import vgg_feature_extractor
+    from keras_style.losses.vgg import vgg_feature_extractor
     from keras_style.optimize import stylize_optimize
 
     stylizer = zoo.load("arbitrary")

@@ -3,7 +3,7 @@ one photo the project may ship, plus a contact sheet.
 
 The photo is scikit-image's public-domain NASA astronaut (Eileen Collins,
 `skimage.data.astronaut()`). The styles come from the lengstrom weights in
-the shared test data (converted with `keras_style.convert`) when present,
+the shared test data (converted with `keras_style.convert.lengstrom`) when present,
 else from `keras_style.zoo.load` (Hub or upstream download).
 
     python docs/make_readme_images.py [--size 256] [--quality 85]
@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from keras_style import zoo
 from keras_style.image import save_image
-from keras_style.stylizer import Stylizer
+from keras_style.inference.stylizer import Stylizer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "images"
@@ -33,7 +33,7 @@ def shared_weights():
 
 def load_style(name, weights):
     if weights is not None:
-        from keras_style.convert import convert_lengstrom
+        from keras_style.convert.lengstrom import convert_lengstrom
 
         return Stylizer(convert_lengstrom(weights / name), name=name)
     return zoo.load(name)

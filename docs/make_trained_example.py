@@ -29,9 +29,9 @@ import pathlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from keras_style.convert import convert_lengstrom
+from keras_style.convert.lengstrom import convert_lengstrom
 from keras_style.image import load_image, save_image
-from keras_style.stylizer import Stylizer
+from keras_style.inference.stylizer import Stylizer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "images"
@@ -47,7 +47,7 @@ def measure(vgg, output, photo, painting):
     """`style_moved` and `content_dist` of `output` (see the module doc)."""
     from keras import ops
 
-    from keras_style.losses import gram_matrix
+    from keras_style.losses.perceptual import gram_matrix
 
     def features(image):
         out = vgg(ops.convert_to_tensor(np.asarray(image, "float32")[None]))
@@ -126,7 +126,7 @@ def main(argv=None):
     save_image(sheet, args.output, quality=args.quality)
     print(f"Wrote {args.output}")
     if args.vgg_weights:
-        from keras_style.features import vgg_feature_extractor
+        from keras_style.losses.vgg import vgg_feature_extractor
 
         vgg = vgg_feature_extractor(
             (*STYLE_LAYERS, "relu4_2"), network="vgg19", weights=args.vgg_weights

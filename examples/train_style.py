@@ -19,7 +19,7 @@ setting as an option.
 import argparse
 
 from keras_style import defaults
-from keras_style.training_run import train_style
+from keras_style.training.run import train_style
 
 
 def main(argv=None):

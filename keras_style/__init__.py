@@ -16,10 +16,10 @@ from keras_style.version import __version__ as __version__
 
 # Public name -> (module, attribute); attribute None means the module itself.
 _LAZY = {
-    "callbacks": ("keras_style.callbacks", None),
+    "callbacks": ("keras_style.training.callbacks", None),
     "convert": ("keras_style.convert", None),
-    "data": ("keras_style.data", None),
-    "features": ("keras_style.features", None),
+    "data": ("keras_style.training.data", None),
+    "features": ("keras_style.losses.vgg", None),
     "image": ("keras_style.image", None),
     "layers": ("keras_style.layers", None),
     "losses": ("keras_style.losses", None),
@@ -28,9 +28,10 @@ _LAZY = {
     "zoo": ("keras_style.zoo", None),
     "GatysStyleTransfer": ("keras_style.optimize", "GatysStyleTransfer"),
     "stylize_optimize": ("keras_style.optimize", "stylize_optimize"),
-    "Stylizer": ("keras_style.stylizer", "Stylizer"),
-    "TransformNet": ("keras_style.transform_net", "TransformNet"),
-    "image_dataset": ("keras_style.data", "image_dataset"),
+    "Stylizer": ("keras_style.inference.stylizer", "Stylizer"),
+    "TransformNet": ("keras_style.models.transform_net", "TransformNet"),
+    "image_dataset": ("keras_style.training.data", "image_dataset"),
+    "image_pair_dataset": ("keras_style.training.pair_data", "image_pair_dataset"),
 }
 
 __all__ = ["__version__", *_LAZY]

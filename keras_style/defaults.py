@@ -30,9 +30,9 @@ GATYS_BORDER = 16
 # 2048x2048 already needs ~12 GB.
 GATYS_MAX_PIXELS = 2048 * 2048
 
-# Feed-forward training (Johnson et al. 2016): `keras_style.training_run.
+# Feed-forward training (Johnson et al. 2016): `keras_style.training.run.
 # train_style` and `keras-style train`. The loss network, its taps and loss
-# weights are per network: `keras_style.training.DEFAULT_*`.
+# weights are per network: `keras_style.training.perceptual.DEFAULT_*`.
 TRAIN_LOSS_NETWORK = "vgg19"
 TRAIN_EPOCHS = 2
 TRAIN_BATCH_SIZE = 4

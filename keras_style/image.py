@@ -15,10 +15,10 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# `check_positive_int` and the colour helpers moved to `keras_style.checks`
-# and `keras_style.colors`; they stay importable from here.
-from keras_style.checks import check_positive_int  # noqa: F401
-from keras_style.colors import (  # noqa: F401
+# `check_positive_int` and the colour helpers moved to `keras_style.utils.checks`
+# and `keras_style.utils.colors`; they stay importable from here.
+from keras_style.utils.checks import check_positive_int  # noqa: F401
+from keras_style.utils.colors import (  # noqa: F401
     luminance,
     match_color_histogram,
     match_luminance_statistics,
@@ -26,7 +26,7 @@ from keras_style.colors import (  # noqa: F401
     transfer_luminance,
     yiq_to_rgb,
 )
-from keras_style.files import current_umask
+from keras_style.utils.files import current_umask
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 

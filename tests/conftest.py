@@ -22,8 +22,8 @@ if keras.backend.backend() == "jax" and "xla_backend_optimization_level" not in 
         os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0"
     ).strip()
 if keras.backend.backend() == "jax":
-    # What the CLI and the benchmarks do too (keras_style/backend_config.py).
-    from keras_style.backend_config import use_eigen_convolutions_on_jax_cpu
+    # What the CLI and the benchmarks do too (keras_style/utils/backend_config.py).
+    from keras_style.utils.backend_config import use_eigen_convolutions_on_jax_cpu
 
     use_eigen_convolutions_on_jax_cpu()
 

@@ -10,14 +10,15 @@ import pytest
 from PIL import Image
 
 from keras_style import cli, zoo
-from keras_style.arbitrary_stylizer import ArbitraryStylizer, center_square
 from keras_style.image import load_image, transfer_luminance
+from keras_style.inference.arbitrary_stylizer import ArbitraryStylizer, center_square
 from keras_style.layers import ConditionalInstanceNormalization, InstanceNormalization
 from keras_style.models.arbitrary import (
     ArbitraryStyleNet,
     StylePredictor,
     StyleTransferNetwork,
 )
+from keras_style.presets import registry
 from tests.testing import run_model_saving_test, to_numpy
 
 
@@ -145,7 +146,7 @@ def onnx_session(model):
 @pytest.fixture(scope="module")
 def magenta_reference(magenta):
     """onnxruntime sessions of the weights-only graphs (height, width dynamic)."""
-    from keras_style.convert_magenta import strip_activation_quantization
+    from keras_style.convert import strip_activation_quantization
 
     transfer = strip_activation_quantization(magenta / "arbitrary_transform.onnx")
     for axis, name in ((1, "height"), (2, "width")):
@@ -167,7 +168,7 @@ def reference_stylize(sessions, photo, painting):
 def test_converter_matches_the_weights_only_graphs(
     magenta, magenta_reference, shared_data
 ):
-    from keras_style.convert_magenta import convert_magenta_arbitrary
+    from keras_style.convert.magenta import convert_magenta_arbitrary
 
     net = convert_magenta_arbitrary(magenta)
     # amber.jpg is 1080x1080: the ONNX graph's stride-2 stages need multiples
@@ -185,7 +186,7 @@ def test_converter_matches_the_weights_only_graphs(
 def test_int8_graphs_differ_only_by_activation_rounding(magenta, shared_data):
     # The original int8 graphs round every activation to 8 bits: the same
     # picture, measurably different (PSNR reported in benchmarks/README.md).
-    from keras_style.convert_magenta import convert_magenta_arbitrary
+    from keras_style.convert.magenta import convert_magenta_arbitrary
 
     net = convert_magenta_arbitrary(magenta)
     photo = center_square(load_image(shared_data / "content" / "stata.jpg"), 384)
@@ -198,8 +199,8 @@ def test_int8_graphs_differ_only_by_activation_rounding(magenta, shared_data):
 
 
 def test_converter_errors_name_the_problem(tmp_path, magenta):
-    from keras_style.convert import ConversionError
-    from keras_style.convert_magenta import (
+    from keras_style.convert.lengstrom import ConversionError
+    from keras_style.convert.magenta import (
         convert_magenta_arbitrary,
         convert_magenta_predictor,
     )
@@ -232,7 +233,7 @@ def test_cli_convert_writes_the_embedded_network(magenta, tmp_path, capsys):
 def test_embedded_preset_is_within_half_a_level_of_the_conversion(
     magenta, shared_data, arbitrary
 ):
-    from keras_style.convert_magenta import convert_magenta_arbitrary
+    from keras_style.convert.magenta import convert_magenta_arbitrary
 
     reference = convert_magenta_arbitrary(magenta)
     photo = load_image(shared_data / "content" / "stata.jpg")[:340, :512]
@@ -244,7 +245,7 @@ def test_embedded_preset_is_within_half_a_level_of_the_conversion(
 
 def test_arbitrary_loads_offline_and_names_its_licence(arbitrary):
     assert isinstance(arbitrary, ArbitraryStylizer)
-    assert arbitrary.preset_dir == zoo.registry.EMBEDDED_DIR / "arbitrary"
+    assert arbitrary.preset_dir == registry.EMBEDDED_DIR / "arbitrary"
     assert "Apache" in arbitrary.metadata["licence"]
     assert zoo.source("arbitrary") == "embedded"
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from test_data import make_image_folder
 
-from keras_style.data import ImagePairDataset, image_pair_dataset
 from keras_style.models.arbitrary import (
     ArbitraryStyleNet,
     StylePredictor,
     StyleTransferNetwork,
 )
+from keras_style.training.pair_data import ImagePairDataset, image_pair_dataset
 
 SIZE = 32  # the predictor is a full MobileNetV2: keep images tiny
 # Tracing the TF train step of MobileNetV2 + VGG19 takes 20 s (a minute with
@@ -133,7 +133,8 @@ def test_each_output_is_compared_with_its_own_painting(batch):
 
 
 def test_compile_defaults_and_config_round_trip():
-    from keras_style import arbitrary_training, training
+    from keras_style.training import arbitrary as arbitrary_training
+    from keras_style.training import perceptual as training
 
     net = _net()
     net.compile(vgg_weights=None, style_layers=("relu1_1", "relu3_1"))
@@ -206,8 +207,8 @@ def test_inference_imports_no_training_code():
         "import sys\n"
         "from keras_style.models.arbitrary import ArbitraryStyleNet\n"
         "ArbitraryStyleNet()\n"
-        "mods = ('keras_style.arbitrary_training', 'keras_style.training',\n"
-        "        'keras_style.features', 'keras_style.losses')\n"
+        "mods = ('keras_style.training.arbitrary', 'keras_style.training.perceptual',\n"
+        "        'keras_style.losses.vgg', 'keras_style.losses.perceptual')\n"
         "print([m for m in mods if m in sys.modules])\n"
     )
     out = subprocess.run(

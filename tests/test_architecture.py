@@ -1,26 +1,182 @@
-"""What the package's structure promises: inference never loads training code,
-importing a module changes nothing in the process, flags are explicit."""
+"""What the package's structure promises: no import cycles, small modules, no
+private Keras attributes, inference never loads training code, importing a
+module changes nothing in the process, flags are explicit."""
 
+import ast
 import os
+import pathlib
 import subprocess
 import sys
 
 import pytest
 
-from keras_style import backend_config
+from keras_style.utils import backend_config
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "keras_style"
 
 # Modules that only training or Gatys optimization need.
 TRAINING_MODULES = (
     "keras_style.training",
-    "keras_style.arbitrary_training",
-    "keras_style.features",
+    "keras_style.training.perceptual",
+    "keras_style.training.arbitrary",
     "keras_style.losses",
+    "keras_style.losses.vgg",
     "keras_style.optimize",
-    "keras_style.callbacks",
-    "keras_style.data",
-    "keras_style.training_run",
-    "keras_style.backup_and_restore",
+    "keras_style.training.callbacks",
+    "keras_style.training.data",
+    "keras_style.training.run",
+    "keras_style.training.backup_and_restore",
 )
+
+# Modules allowed over MAX_MODULE_LINES: data, not logic.
+DATA_TABLES = ("keras_style/presets/table.py",)
+MAX_MODULE_LINES = 400
+
+
+def _modules():
+    """`{dotted name: path}` of every module of the package."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def import_graph(modules):
+    """`{module: {modules it imports}}` within the package, counting imports
+    inside functions too (`ast.walk` sees every import statement). `from a
+    import b` is an import of `a.b` when that is a module, else of `a`."""
+
+    def resolve(name):
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets.update(resolve(a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parts = parts[: len(parts) - node.level + 1]
+                    base = ".".join(parts + ([base] if base else []))
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    targets.add(full if full in modules else resolve(base))
+        graph[name] = {t for t in targets if t and t != name}
+    return graph
+
+
+def import_cycles(graph):
+    """Every cycle's modules (strongly connected components of 2 or more)."""
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while not component or component[-1] != v:
+                component.append(stack.pop())
+                on_stack.discard(component[-1])
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def test_no_import_cycles_counting_imports_inside_functions():
+    graph = import_graph(_modules())
+    assert len(graph) > 80  # the whole package was read
+    assert import_cycles(graph) == []
+
+
+def test_the_cycle_check_sees_a_cycle_made_by_a_function_level_import():
+    graph = import_graph(_modules())
+    # e.g. a model method importing the stylizer, which imports the model
+    graph["keras_style.models.transform_net"].add("keras_style.inference.stylizer")
+    (cycle,) = import_cycles(graph)
+    assert "keras_style.models.transform_net" in cycle
+    assert "keras_style.inference.stylizer" in cycle
+
+
+def test_lower_layers_do_not_reach_higher_ones():
+    graph = import_graph(_modules())
+
+    def reaches(start, prefix):
+        seen, todo = set(), [start]
+        while todo:
+            for w in graph[todo.pop()] - seen:
+                seen.add(w)
+                todo.append(w)
+        return sorted(m for m in seen if m.startswith(prefix))
+
+    for module in graph:
+        if module.startswith(("keras_style.layers", "keras_style.presets")):
+            assert reaches(module, "keras_style.models") == [], module
+        if module.startswith(("keras_style.models", "keras_style.export")):
+            assert reaches(module, "keras_style.inference") == [], module
+            assert reaches(module, "keras_style.zoo") == [], module
+        if module.startswith(("keras_style.video", "keras_style.export")):
+            assert reaches(module, "keras_style.models") == [], module
+
+
+def test_modules_stay_small():
+    long = {
+        str(path.relative_to(PACKAGE.parent)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert {k: v for k, v in long.items() if k not in DATA_TABLES} == {}
+
+
+def test_no_private_keras_attributes():
+    """Only Keras' `_initial_epoch` (the resume hook its own BackupAndRestore
+    sets) is touched; other `x._name` look-ups on objects are our own."""
+    import keras
+
+    keras_private = set()
+    for base in (
+        keras.Model,
+        keras.layers.Layer,
+        keras.callbacks.Callback,
+        keras.optimizers.Optimizer,
+        keras.utils.PyDataset,
+    ):
+        keras_private |= {a for a in dir(base) if a.startswith("_")}
+    ours = {"_style", "_families"}  # ConditionedStylizer, Stylizer
+    used = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute) or node.attr.startswith("__"):
+                continue
+            on_self = isinstance(node.value, ast.Name) and node.value.id in (
+                "self",
+                "cls",
+            )
+            private = node.attr.startswith("_")
+            if (private and not on_self and node.attr not in ours) or (
+                node.attr in keras_private
+            ):
+                used.setdefault(node.attr, set()).add(path.name)
+    assert used == {"_initial_epoch": {"backup_and_restore.py"}}
 
 
 def _python(code):
@@ -54,9 +210,9 @@ def test_zoo_inference_loads_no_training_code():
 def test_a_training_import_during_inference_is_seen():
     # The check above can fail: an inference path that pulled in the
     # training entry point would be reported.
-    loaded = _training_modules_loaded_by_inference("import keras_style.training_run")
-    assert "keras_style.training_run" in loaded
-    assert "keras_style.backup_and_restore" in loaded
+    loaded = _training_modules_loaded_by_inference("import keras_style.training.run")
+    assert "keras_style.training.run" in loaded
+    assert "keras_style.training.backup_and_restore" in loaded
 
 
 def test_importing_any_module_changes_no_environment_variable():

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_style.callbacks import (
+from keras_style.models.transform_net import TransformNet
+from keras_style.training.callbacks import (
     StepBackupAndRestore,
     StepLossLog,
     StopOnNaN,
     StylePreview,
 )
-from keras_style.transform_net import TransformNet
 
 # JAX compiles each new shape with full XLA optimisation, which dominates these
 # tiny tests (about 1 s per shape on 2 cores); level 0 compiles ~20x faster.
@@ -294,7 +294,7 @@ def test_fit_honours_the_resume_epoch():
     """`_resume_fit_at_epoch` sets Keras' private `_initial_epoch`: if a Keras
     release renames it or stops reading it, exact resume breaks, and so does
     this test."""
-    from keras_style.backup_and_restore import _resume_fit_at_epoch
+    from keras_style.training.backup_and_restore import _resume_fit_at_epoch
 
     class Resume(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):

@@ -159,7 +159,7 @@ def test_progress_verbosity():
 
 
 def test_progbar_lines(capsys):
-    from keras_style.progbar import Progbar
+    from keras_style.utils.progbar import Progbar
 
     bar = Progbar(4, verbose=2, line_interval=0.0, stateful_metrics=["loss"])
     for step in range(1, 5):
@@ -174,7 +174,7 @@ def test_progbar_lines(capsys):
 
 
 def test_progress_lines_callback(capsys):
-    from keras_style.progbar import ProgressLines
+    from keras_style.utils.progbar import ProgressLines
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")

@@ -7,7 +7,7 @@ from test_convert import tiny_net
 from test_zoo import Upstream
 
 from keras_style import cli
-from keras_style.transform_net import TransformNet
+from keras_style.models.transform_net import TransformNet
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_style import colors
+from keras_style.utils import colors
 
 
 def test_yiq_round_trip_and_luminance_transfer(rng):

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_style import convert
-from keras_style.convert import ConversionError
+from keras_style.convert import lengstrom as convert
+from keras_style.convert.lengstrom import ConversionError
 
 STYLES = ("wave", "rain_princess", "la_muse", "scream", "udnie", "wreck")
 
@@ -183,7 +183,7 @@ def test_preset_round_trip(shared_data, tmp_path, photo):
     meta = json.loads((preset / "metadata.json").read_text())
     assert meta["source"] == "test" and meta["converter"].endswith("convert_lengstrom")
     assert meta["parameter_count"] == 1_677_638
-    from keras_style.transform_net import TransformNet
+    from keras_style.models.transform_net import TransformNet
 
     loaded = TransformNet.from_preset_dir(preset)
     np.testing.assert_allclose(

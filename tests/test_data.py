@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_style.data import ImageFolderDataset, image_dataset, load_square
 from keras_style.image import list_images
+from keras_style.training.data import ImageFolderDataset, image_dataset, load_square
 
 
 def make_image_folder(root, rng=None, size=(30, 40)):
@@ -68,7 +68,7 @@ def test_batches_have_the_right_shape_and_range(folder, pipeline):
 @pytest.mark.parametrize("pipeline", ["tf.data", "py_dataset"])
 def test_corrupt_file_is_skipped_with_one_warning(folder, pipeline, caplog):
     root, good = folder
-    caplog.set_level(logging.WARNING, logger="keras_style.data")
+    caplog.set_level(logging.WARNING, logger="keras_style.training.data")
     ds = image_dataset(
         root, image_size=8, batch_size=1, shuffle=False, repeat=False, pipeline=pipeline
     )

@@ -26,7 +26,7 @@ COMMON = (
 import json, sys
 import numpy as np
 import keras
-from keras_style.transform_net import TransformNet
+from keras_style.models.transform_net import TransformNet
 
 rng = np.random.default_rng(0)
 x = rng.uniform(0, 255, (4, 16, 16, 3)).astype("float32")

@@ -18,7 +18,7 @@ from PIL import Image
 
 from keras_style import cli
 from keras_style.export import export_network, load_exported, read_sidecar
-from keras_style.transform_net import TransformNet
+from keras_style.models.transform_net import TransformNet
 
 BACKEND = keras.backend.backend()
 # Each format's runtime package (all in the `test` extra).
@@ -363,7 +363,7 @@ def test_cli_stylize_runtime_without_the_extra_is_one_line(
 
 
 def test_bad_runtime(net):
-    from keras_style.stylizer import Stylizer
+    from keras_style.inference.stylizer import Stylizer
 
     with pytest.raises(ValueError, match="Received: runtime='tensorrt'"):
         Stylizer(net, runtime="tensorrt")

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_style import features
+from keras_style.losses import vgg as features
 
 
 def test_layer_names():

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from keras_style import files
+from keras_style.utils import files
 
 
 def test_current_umask_matches_os(tmp_path):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_style import losses
+from keras_style.losses import perceptual as losses
 
 
 def _np(x):

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from keras_style import zoo
-from keras_style.model_card import model_card
-from keras_style.transform_net import TransformNet
+from keras_style.models.transform_net import TransformNet
+from keras_style.presets.model_card import model_card
 
 
 def run_usage_snippet(card, workdir, photo_size=(24, 32)):

@@ -8,8 +8,9 @@ from PIL import Image
 
 from keras_style import cli, zoo
 from keras_style.image import load_image
+from keras_style.inference.multi_style_stylizer import MultiStyleStylizer, parse_style
 from keras_style.models.multi_style import MultiStyleNet, StyleTable
-from keras_style.multi_style_stylizer import MultiStyleStylizer, parse_style
+from keras_style.presets import registry
 from tests.testing import run_model_saving_test, to_numpy
 
 
@@ -113,7 +114,7 @@ def test_converter_matches_onnxruntime(onnx_file, shared_data, magenta26, style)
 
 
 def test_embedded_preset_is_the_conversion(onnx_file, magenta26, tmp_path):
-    from keras_style.convert_magenta import convert_magenta_multistyle_to_preset
+    from keras_style.convert.magenta import convert_magenta_multistyle_to_preset
 
     preset = convert_magenta_multistyle_to_preset(onnx_file.parent, tmp_path / "p")
     converted = MultiStyleNet.from_preset_dir(preset)
@@ -126,7 +127,7 @@ def test_embedded_preset_is_the_conversion(onnx_file, magenta26, tmp_path):
 
 def test_magenta26_loads_offline(magenta26):
     assert isinstance(magenta26, MultiStyleStylizer) and magenta26.num_styles == 26
-    assert magenta26.preset_dir == zoo.registry.EMBEDDED_DIR / "magenta26"
+    assert magenta26.preset_dir == registry.EMBEDDED_DIR / "magenta26"
     assert "Apache" in magenta26.metadata["licence"]
 
 

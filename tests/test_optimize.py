@@ -10,7 +10,6 @@ import pytest
 from keras import ops
 from PIL import Image
 
-from keras_style import colors
 from keras_style import image as image_lib
 from keras_style.optimize import (
     GatysStyleTransfer,
@@ -19,6 +18,7 @@ from keras_style.optimize import (
     stylize_optimize,
 )
 from keras_style.optimize.gradients import compile_step
+from keras_style.utils import colors
 
 SHALLOW = {"content_layers": ["relu2_1"], "style_layers": ["relu1_1", "relu2_1"]}
 
@@ -84,8 +84,8 @@ def _np_gram(f):
 
 
 def test_value_and_grad_match_numpy_reference():
-    from keras_style.features import vgg_feature_extractor
-    from keras_style.losses import PerceptualLoss
+    from keras_style.losses.perceptual import PerceptualLoss
+    from keras_style.losses.vgg import vgg_feature_extractor
 
     rng = np.random.default_rng(0)
     model = vgg_feature_extractor(["relu1_1", "relu1_2"], weights=None)
@@ -135,8 +135,8 @@ def test_hand_written_vgg_forward_matches_keras_model(pooling, border, monkeypat
     """The hand-written VGG pass of each backend (vgg_forward.py) gives the
     loss and gradient of autodiff through the Keras model, on odd sizes
     through every block, with and without the reflection border."""
-    from keras_style.features import vgg_feature_extractor
-    from keras_style.losses import PerceptualLoss
+    from keras_style.losses.perceptual import PerceptualLoss
+    from keras_style.losses.vgg import vgg_feature_extractor
     from keras_style.optimize import vgg_forward
 
     keras.utils.set_random_seed(0)
@@ -174,7 +174,7 @@ def test_hand_written_vgg_forward_matches_keras_model(pooling, border, monkeypat
 def test_tap_strides_match_the_feature_maps(network):
     """The reflection border crops each tap by `border // stride` cells, so the
     strides read from the VGG description must be the maps' real ones."""
-    from keras_style.features import vgg_feature_extractor, vgg_layer_names
+    from keras_style.losses.vgg import vgg_feature_extractor, vgg_layer_names
     from keras_style.optimize.vgg_forward import tap_strides
 
     taps = vgg_layer_names(network)

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from test_convert import tiny_net
 
-from keras_style import cli, preset_utils, zoo
-from keras_style.transform_net import TransformNet
+from keras_style import cli, zoo
+from keras_style.models.transform_net import TransformNet
+from keras_style.presets import cache as preset_cache
+from keras_style.presets import preset_utils
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,7 @@ def test_cached_preset_is_verified_and_repaired_with_force(
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     cache = tmp_path / "cache"
-    built = zoo.cache.built_dir(zoo.get_style("udnie"), cache)
+    built = preset_cache.built_dir(zoo.get_style("udnie"), cache)
     zoo.build_preset(
         "udnie", built, source_dir=shared_data / "weights" / "lengstrom-ml5" / "udnie"
     )

@@ -5,11 +5,10 @@ import pytest
 from PIL import Image
 from test_convert import tiny_net
 
-from keras_style import stylizer as stylizer_module
-from keras_style import tiling
 from keras_style.image import rgb_to_yiq
-from keras_style.stylizer import Stylizer
-from keras_style.tiling import axis_weights, tile_starts
+from keras_style.inference import network_call, tiling
+from keras_style.inference.stylizer import Stylizer
+from keras_style.inference.tiling import axis_weights, tile_starts
 
 H, W = 40, 56  # one shape for most tests: JAX compiles once per input shape
 
@@ -21,7 +20,7 @@ def tiny():
 
 @pytest.fixture(scope="module")
 def wave(shared_data):
-    from keras_style.convert import convert_lengstrom
+    from keras_style.convert.lengstrom import convert_lengstrom
 
     return Stylizer(
         convert_lengstrom(shared_data / "weights" / "lengstrom-ml5" / "wave")
@@ -129,13 +128,13 @@ def test_preserve_colors_keeps_the_photos_chroma(tiny, photo):
 def pass_shapes(monkeypatch):
     """The batch shape of every forward pass the stylizer makes."""
     shapes = []
-    original = stylizer_module._forward
+    original = network_call.run_network
 
     def spy(model, batch):
         shapes.append(batch.shape)
         return original(model, batch)
 
-    monkeypatch.setattr(stylizer_module, "_forward", spy)
+    monkeypatch.setattr(network_call, "run_network", spy)
     return shapes
 
 
@@ -281,8 +280,8 @@ def test_from_preset_dir(tiny, photo, tmp_path):
 
 
 def test_names_that_moved_out_of_stylizer_still_import_from_it():
-    from keras_style import stylize_options
-    from keras_style.stylizer import (
+    from keras_style.inference import options as stylize_options
+    from keras_style.inference.stylizer import (
         AUTO_TILE_PIXELS,
         DEFAULT_TILE_SIZE,
         MAX_PASS_PIXELS,

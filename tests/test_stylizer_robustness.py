@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from test_convert import tiny_net
 
-from keras_style import stylizer as stylizer_module
-from keras_style.stylizer import Stylizer
-from keras_style.transform_net import MIN_SIZE
+from keras_style.inference import network_call
+from keras_style.inference.stylizer import Stylizer
+from keras_style.models.transform_net import MIN_SIZE
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +144,10 @@ def test_bad_options_fail_once_before_the_folder_run(tiny, rng, tmp_path):
 def test_passes_stay_within_the_pixel_limit(rng, monkeypatch):
     stylizer = Stylizer(tiny_net(1), max_pass_pixels=2 * 24 * 24)
     seen = []
-    forward = stylizer_module._forward  # every network pass goes through it
+    forward = network_call.run_network  # every network pass goes through it
     monkeypatch.setattr(
-        stylizer_module,
-        "_forward",
+        network_call,
+        "run_network",
         lambda model, batch: seen.append(batch.shape) or forward(model, batch),
     )
     images = [rng.integers(0, 256, (24, 24, 3), dtype="uint8") for _ in range(5)]

@@ -10,10 +10,11 @@ import pytest
 from test_data import make_image_folder
 from test_model_card import run_usage_snippet
 
-from keras_style import cli, training
-from keras_style.data import image_dataset
-from keras_style.losses import PerceptualLoss
-from keras_style.transform_net import TransformNet
+from keras_style import cli
+from keras_style.losses.perceptual import PerceptualLoss
+from keras_style.models.transform_net import TransformNet
+from keras_style.training import perceptual as training
+from keras_style.training.data import image_dataset
 
 SMALL = dict(filters=(8, 16, 32), residual_blocks=1)
 # Tracing the train step takes seconds on TF; most tests run it eagerly (the
@@ -61,7 +62,7 @@ def vgg_file(tmp_path_factory):
 def no_xla(monkeypatch):
     """XLA compiles the TF train step for seconds: worth it for a real run,
     not for a two-step test (the XLA path is covered by the first test)."""
-    from keras_style import training
+    from keras_style.training import perceptual as training
 
     monkeypatch.setattr(training, "_xla_pays_off", lambda model: False)
 
@@ -445,7 +446,7 @@ def test_cli_train_loss_network_and_taps(style, folder, tmp_path, no_xla):
 def test_trained_preset_is_the_network_only(
     style, folder, tmp_path, monkeypatch, recwarn, caplog, no_xla
 ):
-    from keras_style import features
+    from keras_style.losses import vgg as features
 
     model = TransformNet(**SMALL)
     model.compile(style_image=style, vgg_weights=None, style_size=32, **EAGER)
@@ -599,7 +600,7 @@ def test_stability_term_lowers_the_warping_error(tmp_path):
     from test_video import mean_warping_error, pan, zoom
 
     from keras_style import video
-    from keras_style.stylizer import Stylizer
+    from keras_style.inference.stylizer import Stylizer
 
     photos = tmp_path / "photos"
     photos.mkdir()

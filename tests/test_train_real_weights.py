@@ -8,9 +8,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_style import training
 from keras_style.image import load_image
-from keras_style.transform_net import TransformNet
+from keras_style.models.transform_net import TransformNet
+from keras_style.training import perceptual as training
 
 pytestmark = pytest.mark.slow  # real ImageNet weights: minutes per backend
 

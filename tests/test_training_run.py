@@ -9,9 +9,10 @@ from test_data import make_image_folder
 from test_model_card import run_usage_snippet
 from test_train import write_style
 
-from keras_style import defaults, training
-from keras_style.training_run import checkpoint_dir, train_style
-from keras_style.transform_net import TransformNet
+from keras_style import defaults
+from keras_style.models.transform_net import TransformNet
+from keras_style.training import perceptual as training
+from keras_style.training.run import checkpoint_dir, train_style
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +104,14 @@ def test_init_starts_from_a_zoo_network(tmp_path):
     from PIL import Image
 
     from keras_style import zoo
-    from keras_style.training_run import _compiled_model, _resolve_settings
+    from keras_style.training.run import _compiled_model
+    from keras_style.training.settings import resolve_settings
 
     style = tmp_path / "style.png"
     Image.fromarray(np.full((32, 32, 3), 90, "uint8")).save(style)
 
     def compiled(**given):
-        settings = _resolve_settings(
+        settings = resolve_settings(
             {"style": str(style), "data": "photos/", **given},
             checkpoint_dir("unused"),
             resume=False,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from testing import run_model_saving_test, run_preset_test, to_numpy
 
-from keras_style.transform_net import TransformNet
+from keras_style.models.transform_net import TransformNet
 
 SMALL = dict(filters=(8, 16, 32), residual_blocks=1)
 

@@ -15,7 +15,7 @@ av = pytest.importorskip("av", reason="needs the video extra (PyAV)")
 cv2 = pytest.importorskip("cv2", reason="needs the video extra (OpenCV)")
 
 from keras_style import video  # noqa: E402
-from keras_style.stylizer import Stylizer  # noqa: E402
+from keras_style.inference.stylizer import Stylizer  # noqa: E402
 
 RATE = 10
 TIME_BASE = fractions.Fraction(1, 10240)

@@ -81,7 +81,7 @@ def test_wheel_holds_the_embedded_presets(fresh_venv):
     names = set(zipfile.ZipFile(wheel).namelist())
     for style in zoo.EMBEDDED_STYLES:
         for file in zoo.PRESET_FILES:
-            assert f"keras_style/zoo/embedded/{style}/{file}" in names
+            assert f"keras_style/presets/embedded/{style}/{file}" in names
     assert not any(n.startswith(("tests/", "keras_style/tests")) for n in names)
     # Three embedded presets (wave and rain_princess 3.6 MB, arbitrary 7 MB).
     assert wheel.stat().st_size < 20 * 2**20

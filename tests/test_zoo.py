@@ -18,8 +18,9 @@ import pytest
 from test_convert import tiny_net
 
 from keras_style import zoo
-from keras_style.stylizer import Stylizer
-from keras_style.transform_net import TransformNet
+from keras_style.inference.stylizer import Stylizer
+from keras_style.models.transform_net import TransformNet
+from keras_style.presets import registry
 
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 PRESET_FILES = zoo.PRESET_FILES
@@ -101,7 +102,7 @@ def publish(monkeypatch, hub, name, preset_dir, repo_exists=True):
     revision = hub.add_repo(entry.repo_id, files) if repo_exists else "a" * 40
     pins = {f: hashlib.sha256(data).hexdigest() for f, data in files.items()}
     pinned = dataclasses.replace(entry, revision=revision, sha256=pins)
-    monkeypatch.setitem(zoo.registry._REGISTRY, name, pinned)
+    monkeypatch.setitem(registry._REGISTRY, name, pinned)
     return pinned
 
 
@@ -406,7 +407,7 @@ def test_missing_repo_falls_back_to_upstream(
     assert len(upstream.gets) == 49 and all(
         p.startswith("/udnie/") for p in upstream.gets
     )
-    from keras_style.convert import convert_lengstrom
+    from keras_style.convert.lengstrom import convert_lengstrom
 
     reference = convert_lengstrom(shared_data / "weights" / "lengstrom-ml5" / "udnie")
     assert same_weights(stylizer.model, reference)

@@ -12,10 +12,13 @@ from PIL import Image
 from test_zoo import PROJECT_ROOT, Upstream, publish, same_weights
 
 from keras_style import cli, zoo
-from keras_style.convert import convert_lengstrom
+from keras_style.convert import upstream
+from keras_style.convert.lengstrom import convert_lengstrom
 from keras_style.image import load_image, resize
-from keras_style.stylizer import Stylizer
-from keras_style.transform_net import TransformNet
+from keras_style.inference.stylizer import Stylizer
+from keras_style.models.transform_net import TransformNet
+from keras_style.presets import cache as preset_cache
+from keras_style.presets import registry
 
 IMAGE = np.random.default_rng(1).integers(0, 256, (20, 28, 3), dtype="uint8")
 
@@ -71,12 +74,12 @@ LENGSTROM_EMBEDDED = [
 def test_embedded_style_loads_offline_with_an_empty_cache(name, tmp_path):
     stylizer = zoo.load(name)
 
-    assert stylizer.preset_dir == zoo.registry.EMBEDDED_DIR / name
+    assert stylizer.preset_dir == registry.EMBEDDED_DIR / name
     assert stylizer.name == name and "non-commercial" in stylizer.metadata["licence"]
     out = np.asarray(stylizer.stylize(IMAGE))
     assert out.shape == IMAGE.shape and out.std() > 5
     assert not (tmp_path / "empty_cache").exists()  # nothing written anywhere
-    assert zoo.download(name) == zoo.registry.EMBEDDED_DIR / name
+    assert zoo.download(name) == registry.EMBEDDED_DIR / name
     assert zoo.source(name) == "embedded"
     # The class forms give the same network.
     assert same_weights(Stylizer.from_preset(name).model, stylizer.model)
@@ -94,7 +97,7 @@ def test_only_the_embedded_styles_are_embedded():
     for name in zoo.available():
         entry = zoo.get_style(name)
         assert bool(entry.embedded) == (name in zoo.EMBEDDED_STYLES)
-    on_disk = sorted(p.name for p in zoo.registry.EMBEDDED_DIR.iterdir())
+    on_disk = sorted(p.name for p in registry.EMBEDDED_DIR.iterdir())
     assert on_disk == sorted(zoo.EMBEDDED_STYLES)
 
 
@@ -106,7 +109,7 @@ def test_embedded_weights_are_the_upstream_network(name, shared_data):
     reference = convert_lengstrom(shared_data / "weights" / "lengstrom-ml5" / name)
     embedded = zoo.load(name).model
     for ours, theirs in zip(embedded.get_weights(), reference.get_weights()):
-        if theirs.size >= zoo.upstream.COMPACT_MIN_SIZE:
+        if theirs.size >= upstream.COMPACT_MIN_SIZE:
             theirs = theirs.astype("float16").astype("float32")
         np.testing.assert_array_equal(ours, theirs)
     photo = resize(load_image(shared_data / "content" / "stata.jpg"), 340, 512)
@@ -127,7 +130,7 @@ def test_embedded_preset_is_what_the_build_script_writes(name, shared_data, tmp_
         ),
         compact=True,
     )
-    embedded = zoo.registry.EMBEDDED_DIR / name
+    embedded = registry.EMBEDDED_DIR / name
     for file in ("config.json", "README.md"):
         assert (built / file).read_text() == (embedded / file).read_text(), file
     ours, theirs = (
@@ -139,7 +142,7 @@ def test_embedded_preset_is_what_the_build_script_writes(name, shared_data, tmp_
         assert ours[key].dtype == theirs[key].dtype, key
         np.testing.assert_array_equal(ours[key], theirs[key])
     # Large tensors are float16 (magenta26 has none: every tensor is small).
-    large = any(v.size >= zoo.upstream.COMPACT_MIN_SIZE for v in ours.values())
+    large = any(v.size >= upstream.COMPACT_MIN_SIZE for v in ours.values())
     dtypes = {"float16", "float32"} if large else {"float32"}
     assert {v.dtype.name for v in ours.values()} == dtypes
     assert ("float16" in (embedded / "README.md").read_text()) == large
@@ -147,12 +150,12 @@ def test_embedded_preset_is_what_the_build_script_writes(name, shared_data, tmp_
 
 def test_damaged_embedded_preset_says_reinstall(monkeypatch, tmp_path):
     copy = tmp_path / "embedded"
-    shutil.copytree(zoo.registry.EMBEDDED_DIR, copy)
+    shutil.copytree(registry.EMBEDDED_DIR, copy)
     weights = copy / "wave" / "model.weights.h5"
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF
     weights.write_bytes(bytes(data))
-    monkeypatch.setattr(zoo.registry, "EMBEDDED_DIR", copy)
+    monkeypatch.setattr(registry, "EMBEDDED_DIR", copy)
 
     with pytest.raises(zoo.ChecksumError, match="reinstall") as info:
         zoo.load("wave")
@@ -183,7 +186,7 @@ def test_force_download_builds_into_the_cache(monkeypatch, tmp_path, shared_data
 def test_zoo_list_says_where_each_style_comes_from(capsys, tmp_path, shared_data):
     zoo.build_preset(
         "udnie",
-        zoo.cache.built_dir(zoo.get_style("udnie"), None),
+        preset_cache.built_dir(zoo.get_style("udnie"), None),
         source_dir=shared_data / "weights" / "lengstrom-ml5" / "udnie",
     )
     assert cli.main(["zoo", "list"]) == 0
@@ -249,7 +252,7 @@ def test_build_preset_from_a_source_dir_checks_the_pins(tmp_path, shared_data):
 
 def test_embedded_preset_round_trips_through_transform_net(tmp_path):
     # The float16 storage is an on-disk detail: a re-saved preset is float32.
-    model = TransformNet.from_preset_dir(zoo.registry.EMBEDDED_DIR / "wave")
+    model = TransformNet.from_preset_dir(registry.EMBEDDED_DIR / "wave")
     saved = model.save_to_preset(tmp_path / "copy")
     assert {v.dtype.name for v in h5_datasets(saved / "model.weights.h5").values()} == {
         "float32"

@@ -79,7 +79,7 @@ def run_preset_test(model, x, tmp_path, *, metadata=None, atol=1e-3):
         The preset directory.
     """
     from keras_style import zoo
-    from keras_style.stylizer import Stylizer
+    from keras_style.inference.stylizer import Stylizer
 
     y = to_numpy(model(x))
     preset = model.save_to_preset(tmp_path / "preset", metadata=metadata)

@@ -1,15 +1,15 @@
 """Build (and optionally publish) the zoo's Hub presets from their upstream sources.
 
-The package registry (`keras_style/zoo/registry.py`) is the single source of truth:
+The preset table (`keras_style/presets/table.py`) is the single source of truth:
 which styles exist, their upstream files and sha256s, licence and model card.
 This script turns every entry into a preset directory exactly as
 `keras_style.zoo.load` would build it as a fallback, uploads it, and prints the
-pins (commit sha + sha256 of each file) to paste into `_PUBLISHED` in
-`keras_style/zoo/registry.py`. `zoo/recipes/<style>.json` are human-readable snapshots
+pins (commit sha + sha256 of each file) to paste into
+`keras_style/presets/table.py`. `zoo/recipes/<style>.json` are human-readable snapshots
 of the registry written by `--write-recipes` (tests check they are current).
 `--embed` rebuilds the presets shipped inside the package
-(`keras_style/zoo/embedded/`, large kernels in float16) and prints their pins
-for `_EMBEDDED`.
+(`keras_style/presets/embedded/`, large kernels in float16) and prints their pins
+for the same table.
 
     python zoo/build_presets.py --output build/presets            # all six, no upload
     python zoo/build_presets.py --output build/presets --source-dir ml5/style-transfer
@@ -27,16 +27,13 @@ import pathlib
 import sys
 
 from keras_style import zoo
+from keras_style.presets import registry
 
 RECIPES_DIR = pathlib.Path(__file__).resolve().parent / "recipes"
 CONVERTERS = {
     "lengstrom-ml5": "keras_style.convert.convert_lengstrom_to_preset",
-    "magenta-arbitrary": (
-        "keras_style.convert_magenta.convert_magenta_arbitrary_to_preset"
-    ),
-    "magenta-multistyle": (
-        "keras_style.convert_magenta.convert_magenta_multistyle_to_preset"
-    ),
+    "magenta-arbitrary": ("keras_style.convert.convert_magenta_arbitrary_to_preset"),
+    "magenta-multistyle": ("keras_style.convert.convert_magenta_multistyle_to_preset"),
 }
 
 
@@ -91,7 +88,7 @@ def embed(lengstrom_dir=None, upstream_url=None, magenta_dir=None):
     """Rebuilds the presets shipped inside the package; returns their pins."""
     pins = {}
     for name in zoo.EMBEDDED_STYLES:
-        folder = zoo.registry.EMBEDDED_DIR / name
+        folder = registry.EMBEDDED_DIR / name
         zoo.build_preset(
             name,
             folder,
@@ -152,7 +149,7 @@ def main(argv=None):
         return 0
     if args.embed:
         pins = embed(args.source_dir, args.upstream_url, args.magenta_dir)
-        print("\n# Paste into _EMBEDDED in keras_style/zoo/registry.py:")
+        print("\n# Paste the embedded pins into keras_style/presets/table.py:")
         print("_EMBEDDED = " + json.dumps(pins, indent=4))
         return 0
     names = args.styles.split(",") if args.styles else zoo.available()
@@ -186,7 +183,7 @@ def main(argv=None):
             pins[name] = (published.revision, published.sha256)
             print(f"uploaded {name}: hf://{published.repo_id}@{published.revision}")
     if pins:
-        print("\n# Paste into _PUBLISHED in keras_style/zoo/registry.py:")
+        print("\n# Paste the published pins into keras_style/presets/table.py:")
         print(
             "_PUBLISHED = "
             + json.dumps(pins, indent=4).replace("[", "(").replace("]", ")")

@@ -116,7 +116,7 @@ def _quiet_backend(args):
             import keras  # loads the backend framework here
     if keras.backend.backend() == "jax":
         # Before JAX's first computation, which is still to come.
-        from keras_style.backend_config import use_eigen_convolutions_on_jax_cpu
+        from keras_style.utils.backend_config import use_eigen_convolutions_on_jax_cpu
 
         use_eigen_convolutions_on_jax_cpu()
 

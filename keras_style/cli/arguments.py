@@ -11,7 +11,7 @@ module can use them without slowing down `--help`.
 import argparse
 import sys
 
-from keras_style.checks import check_int, int_requirement
+from keras_style.utils.checks import check_int, int_requirement
 
 
 def comma_list(kind, what):
@@ -126,12 +126,12 @@ def fit_progress(args):
     """`(verbose, callbacks)` for `model.fit`, following `progress_verbosity`.
 
     A terminal gets the Keras progress bar; a file or a pipe gets
-    `keras_style.progbar.ProgressLines` (a line every few seconds: Keras's
+    `keras_style.utils.progbar.ProgressLines` (a line every few seconds: Keras's
     own `verbose=2` prints one per epoch, which can be hours apart).
     """
     verbose = progress_verbosity(args)
     if verbose == 2:
-        from keras_style.progbar import ProgressLines
+        from keras_style.utils.progbar import ProgressLines
 
         return 0, [ProgressLines()]
     return verbose, []

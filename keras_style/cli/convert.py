@@ -2,9 +2,9 @@
 
 `add_parser` registers the `convert` sub-command with one sub-command per
 source format: `lengstrom` (lengstrom/fast-style-transfer ml5 folders and
-TensorFlow checkpoints, `keras_style.convert.convert_lengstrom_to_preset`)
+TensorFlow checkpoints, `keras_style.convert.lengstrom.convert_lengstrom_to_preset`)
 and `magenta-arbitrary` (Magenta's two arbitrary-style ONNX files,
-`keras_style.convert_magenta.convert_magenta_arbitrary_to_preset`).
+`keras_style.convert.magenta.convert_magenta_arbitrary_to_preset`).
 """
 
 from keras_style.cli.arguments import add_output_options
@@ -28,13 +28,13 @@ def _run(args, format, convert_to_preset):
 
 
 def run_lengstrom(args):
-    from keras_style.convert import convert_lengstrom_to_preset
+    from keras_style.convert.lengstrom import convert_lengstrom_to_preset
 
     return _run(args, "lengstrom", convert_lengstrom_to_preset)
 
 
 def run_magenta_arbitrary(args):
-    from keras_style.convert_magenta import convert_magenta_arbitrary_to_preset
+    from keras_style.convert.magenta import convert_magenta_arbitrary_to_preset
 
     return _run(args, "magenta-arbitrary", convert_magenta_arbitrary_to_preset)
 

@@ -34,7 +34,7 @@ def _input_size(text):
 
 def _baked(preset_dir, args):
     """The arbitrary-style network with the --style-image paintings built in."""
-    from keras_style.arbitrary_stylizer import ArbitraryStylizer
+    from keras_style.inference.arbitrary_stylizer import ArbitraryStylizer
 
     if not args.style_image:
         raise ValueError(
@@ -53,8 +53,8 @@ def run(args):
 
     from keras_style import zoo
     from keras_style.export import export_network, sidecar_path
-    from keras_style.preset_utils import METADATA_FILE, preset_class_name
-    from keras_style.transform_net import TransformNet
+    from keras_style.models.transform_net import TransformNet
+    from keras_style.presets.preset_utils import METADATA_FILE, preset_class_name
 
     preset_dir = zoo.download(
         args.style, revision=args.revision, cache_dir=args.cache_dir

@@ -117,7 +117,7 @@ def _style_choice(args):
 
 def _with_style(stylizer, args):
     """`stylizer` bound to the chosen styles (`magenta26:7`) or paintings."""
-    from keras_style.multi_style_stylizer import MultiStyleStylizer
+    from keras_style.inference.multi_style_stylizer import MultiStyleStylizer
 
     preset, styles = split_style(args.style or ARBITRARY)
     multi = isinstance(stylizer, MultiStyleStylizer)
@@ -139,7 +139,7 @@ def _with_style(stylizer, args):
 
 def _with_painting(stylizer, args):
     """`stylizer` bound to the paintings of `--style-image`, checked."""
-    from keras_style.arbitrary_stylizer import ArbitraryStylizer
+    from keras_style.inference.arbitrary_stylizer import ArbitraryStylizer
 
     arbitrary = isinstance(stylizer, ArbitraryStylizer)
     if args.style_image and not arbitrary:

@@ -1,7 +1,7 @@
 """`keras-style train`: train a fast style network (Johnson et al. 2016).
 
 `add_parser` registers the sub-command; `run` hands the options to
-`keras_style.training_run.train_style`, which resolves the settings (explicit
+`keras_style.training.run.train_style`, which resolves the settings (explicit
 options, else those of the interrupted run when resuming, else the library's
 defaults), trains with backups and previews under `OUT_DIR.ckpt/` and writes
 the preset. Keras is only imported in `run`.
@@ -153,7 +153,7 @@ def _layer_list(text):
 
 
 def run(args):
-    from keras_style.training_run import SETTINGS, checkpoint_dir, train_style
+    from keras_style.training.run import SETTINGS, checkpoint_dir, train_style
 
     ckpt = checkpoint_dir(args.output)
     if args.resume and not (ckpt / "backup").exists():  # shown when quiet too

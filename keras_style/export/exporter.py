@@ -108,7 +108,7 @@ def _check_destination(path, overwrite):
 
 
 def _publish(built, path):
-    from keras_style.files import current_umask, publish_directory
+    from keras_style.utils.files import current_umask, publish_directory
 
     if built.is_dir():
         publish_directory(built, path)
@@ -135,6 +135,7 @@ def _write_in_tensorflow(net, work, built, format, precision, input_size):
             sys.executable,
             "-m",
             "keras_style.export.worker",
+            type(net).__module__,  # the worker imports it: any registered network
             str(preset),
             str(built),
             format,

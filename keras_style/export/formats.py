@@ -10,6 +10,8 @@ exports ONNX through jax2onnx; PyTorch exports fixed shapes only), so
 import pathlib
 import warnings
 
+from keras_style.layers.padding import MIN_SIZE
+
 FORMATS = ("saved_model", "onnx", "litert")
 PRECISIONS = ("float32", "float16", "int8")
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
@@ -63,7 +65,6 @@ def check_precision(precision, format):
 
 def check_input_size(input_size):
     """`None` (any size) or a `(height, width)` pair of ints >= the minimum."""
-    from keras_style.transform_net import MIN_SIZE
 
     if input_size is None:
         return None

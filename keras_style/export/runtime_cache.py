@@ -15,8 +15,8 @@ import pathlib
 from keras_style.export import formats, requirements
 from keras_style.export.exporter import export_network
 from keras_style.export.runtimes import load_exported
-from keras_style.files import write_text_atomic
-from keras_style.preset_utils import sha256_file
+from keras_style.presets.preset_utils import sha256_file
+from keras_style.utils.files import write_text_atomic
 
 # `Stylizer` runtimes backed by an exported file (SavedModel is not faster
 # than Keras itself, so it is not offered there).
@@ -79,7 +79,7 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None):
     Returns:
         A `pathlib.Path` to a verified exported file.
     """
-    from keras_style.zoo.cache import cache_root  # the zoo's cache location
+    from keras_style.presets.cache import cache_root  # the zoo's cache location
 
     _check_runtime_name(runtime)
     key = network_sha256(net)

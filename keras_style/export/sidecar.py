@@ -8,6 +8,8 @@ the format and precision, and the versions that wrote it.
 import json
 import pathlib
 
+from keras_style.layers.padding import MIN_SIZE
+
 # Preset metadata fields copied into the sidecar when present.
 _PRESET_FIELDS = ("name", "title", "artist", "description", "licence", "attribution")
 
@@ -33,7 +35,6 @@ def build_sidecar(
     import keras
 
     from keras_style.export.formats import INPUT_NAME
-    from keras_style.transform_net import MIN_SIZE
     from keras_style.version import __version__
 
     metadata = dict(metadata or {})

@@ -1,30 +1,31 @@
 """Writes an export under the TensorFlow backend, for the other backends.
 
-`python -m keras_style.export.worker PRESET_DIR OUT FORMAT PRECISION [H W]`,
+`python -m keras_style.export.worker MODULE PRESET_DIR OUT FORMAT PRECISION [H W]`,
 started by `keras_style.export.exporter` with `KERAS_BACKEND=tensorflow`:
-loads the preset (our own loader, Keras safe mode) and runs
+imports MODULE (where the network's class is defined and registered, named
+by the parent, so export depends on no model), loads the preset (our own
+loader, Keras safe mode) and runs
 `formats.write`. Only the exported file is written; the parent process
 writes the sidecar and moves everything into place.
 """
 
+import importlib
 import sys
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    preset_dir, out, format, precision, *size = argv
+    module, preset_dir, out, format, precision, *size = argv
     import keras
 
     if keras.backend.backend() != "tensorflow":
         raise SystemExit("keras_style.export.worker needs KERAS_BACKEND=tensorflow")
-    import keras_style.models.arbitrary  # noqa: F401 (registers its networks)
-    import keras_style.models.fixed_style_network  # noqa: F401
-    import keras_style.models.multi_style  # noqa: F401
-    import keras_style.transform_net  # noqa: F401
+    if module.split(".")[0] != "keras_style":
+        raise SystemExit(f"{module}: not a keras-style module")
+    importlib.import_module(module)  # registers the network's class
     from keras_style.export.formats import write
-    from keras_style.preset_utils import load_preset, preset_class_name
+    from keras_style.presets.preset_utils import load_preset, preset_class_name
 
-    # Any registered keras-style network (TransformNet, FixedStyleNetwork).
     cls = keras.saving.get_registered_object(
         f"keras_style>{preset_class_name(preset_dir)}"
     )

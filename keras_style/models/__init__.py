@@ -1,8 +1,10 @@
-"""Style network families, one sub-package each.
+"""Style network families, one module or sub-package each.
 
-- `arbitrary`: Ghiasi et al. (2017), any painting in one forward pass.
+- `transform_net`: Johnson et al. (2016), one network per style.
 - `multi_style`: Dumoulin et al. (2017), many styles in one network.
-- `fixed_style_network`: either of them with its style vector built in.
-
-(Johnson's `TransformNet` still lives in `keras_style.transform_net`.)
+- `arbitrary`: Ghiasi et al. (2017), any painting in one forward pass.
+- `fixed_style_network`: a multi-style or arbitrary network with its style
+  vector built in (photo in, photo out: trainable and exportable).
+- `perceptual_mixin`: the `compile(style_image=...)` / `fit` hooks they share
+  (the training code itself, `keras_style.training`, loads on `compile`).
 """

@@ -3,12 +3,12 @@
 import keras
 from keras import ops
 
-from keras_style import preset_utils
-from keras_style.perceptual_mixin import PerceptualTrainingMixin
+from keras_style.models.perceptual_mixin import PerceptualTrainingMixin
+from keras_style.presets.preset_mixin import PresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class FixedStyleNetwork(PerceptualTrainingMixin, preset_utils.PresetMixin, keras.Model):
+class FixedStyleNetwork(PerceptualTrainingMixin, PresetMixin, keras.Model):
     """A conditioned style network whose style vector is a fixed weight.
 
     The conditioned families take `[photos, style]`: Ghiasi et al.'s

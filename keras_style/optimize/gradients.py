@@ -39,8 +39,8 @@ def compile_step(model, loss, use_tv=True, border=0, dtype="float32"):
 
     Example:
 
-    >>> from keras_style.features import vgg_feature_extractor
-    >>> from keras_style.losses import PerceptualLoss
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
+    >>> from keras_style.losses.perceptual import PerceptualLoss
     >>> model = vgg_feature_extractor(["relu1_1", "relu2_1"], weights=None)
     >>> loss = PerceptualLoss(["relu2_1"], ["relu1_1"], 1.0, 1e3)
     >>> features, value_and_grad = compile_step(model, loss)

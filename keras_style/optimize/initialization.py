@@ -11,8 +11,8 @@ import pathlib
 
 import numpy as np
 
-from keras_style import colors
 from keras_style import image as image_lib
+from keras_style.utils import colors
 
 INITS = ("content", "noise", "style")
 

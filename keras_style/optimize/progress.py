@@ -7,10 +7,10 @@ import pathlib
 import numpy as np
 from keras import ops
 
-from keras_style import colors
 from keras_style import image as image_lib
-from keras_style.checks import check_positive_int
-from keras_style.progbar import Progbar
+from keras_style.utils import colors
+from keras_style.utils.checks import check_positive_int
+from keras_style.utils.progbar import Progbar
 
 
 @dataclasses.dataclass

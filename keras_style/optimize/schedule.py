@@ -10,7 +10,7 @@ import numpy as np
 
 from keras_style import defaults
 from keras_style import image as image_lib
-from keras_style.checks import check_positive_int
+from keras_style.utils.checks import check_positive_int
 
 DEFAULT_SIZE = defaults.GATYS_SIZE
 

@@ -13,9 +13,9 @@ used instead. The weights are read when the function is built.
 import functools
 
 import keras
-from keras import ops
 
-from keras_style.features import vgg_sequence
+from keras_style.losses.vgg import vgg_sequence
+from keras_style.optimize.pooling import max_pool_gradient, upsample
 from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
 
 # 3x3 convolutions with at least this many input and output channels run as
@@ -50,7 +50,7 @@ def vgg_chain(model):
 
     Example:
 
-    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
     >>> model = vgg_feature_extractor(["relu1_2"], weights=None)
     >>> [(kind, taps) for kind, _, taps in vgg_chain(model)]
     [('preprocess', ()), ('conv', ()), ('conv', ('relu1_2',))]
@@ -80,7 +80,7 @@ def tap_strides(model):
 
     Example:
 
-    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
     >>> model = vgg_feature_extractor(["relu1_1", "relu3_1"], weights=None)
     >>> tap_strides(model)["relu3_1"]
     4
@@ -108,7 +108,7 @@ def backend_vgg_forward(model, dtype="float32"):
 
     Example (on the TensorFlow or PyTorch backend):
 
-    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
     >>> model = vgg_feature_extractor(["relu1_2", "relu2_1"], weights=None)
     >>> forward = backend_vgg_forward(model)
     >>> sorted(forward(keras.random.uniform((2, 32, 32, 3)), taps=["relu1_2"]))
@@ -141,7 +141,7 @@ def tensorflow_vgg_forward(model, dtype="float32"):
 
     Example (on the TensorFlow backend):
 
-    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
     >>> model = vgg_feature_extractor(["relu2_1"], weights=None)
     >>> forward = tensorflow_vgg_forward(model)
     >>> tuple(forward(keras.random.uniform((1, 32, 32, 3)))["relu2_1"].shape)
@@ -174,11 +174,11 @@ def tensorflow_vgg_forward(model, dtype="float32"):
     @tf.custom_gradient
     def max_pool(x):
         y = tf.nn.max_pool2d(x, 2, 2, "VALID")
-        return y, lambda dy: _max_pool_gradient(x, y, dy)
+        return y, lambda dy: max_pool_gradient(x, y, dy)
 
     @tf.custom_gradient
     def avg_pool(x):
-        return tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda dy: _upsample(dy / 4, x)
+        return tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda dy: upsample(dy / 4, x)
 
     def native_conv_relu(x, kernel, bias):
         return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, 1, "SAME"), bias))
@@ -224,7 +224,7 @@ def torch_vgg_forward(model, dtype="float32"):
 
     Example (on the PyTorch backend):
 
-    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
     >>> model = vgg_feature_extractor(["relu2_1"], weights=None)
     >>> forward = torch_vgg_forward(model)
     >>> tuple(forward(keras.random.uniform((1, 32, 32, 3)))["relu2_1"].shape)
@@ -287,7 +287,7 @@ def jax_vgg_forward(model, dtype="float32"):
 
     Example (on the JAX backend):
 
-    >>> from keras_style.features import vgg_feature_extractor
+    >>> from keras_style.losses.vgg import vgg_feature_extractor
     >>> model = vgg_feature_extractor(["relu2_1"], weights=None)
     >>> forward, weights = jax_vgg_forward(model)
     >>> tuple(forward(keras.random.uniform((1, 32, 32, 3)), weights)["relu2_1"].shape)
@@ -321,7 +321,7 @@ def jax_vgg_forward(model, dtype="float32"):
         return y, (x, y)
 
     def max_pool_backward(residuals, dy):
-        return (_max_pool_gradient(*residuals, dy),)
+        return (max_pool_gradient(*residuals, dy),)
 
     max_pool.defvjp(max_pool_forward, max_pool_backward)
 
@@ -359,21 +359,6 @@ def jax_vgg_forward(model, dtype="float32"):
         )(image, taps)
 
     return forward, weights
-
-
-def _max_pool_gradient(x, y, dy):
-    """Input gradient of the 2x2 max pool `y` of `x`: `dy` to every maximum of
-    its window. Ties, other than the zeros whose gradient the preceding ReLU
-    discards, have measure zero."""
-    return ops.where(x >= _upsample(y, x), _upsample(dy, x), 0.0)
-
-
-def _upsample(y, x):
-    """`y` repeated 2x2, zero-padded to the shape of `x` (odd sides)."""
-    up = ops.repeat(ops.repeat(y, 2, axis=1), 2, axis=2)
-    rows = ops.shape(x)[1] - ops.shape(up)[1]
-    columns = ops.shape(x)[2] - ops.shape(up)[2]
-    return ops.pad(up, [[0, 0], [0, rows], [0, columns], [0, 0]])
 
 
 @functools.cache

@@ -7,10 +7,11 @@ same for any iterable of frames. Needs the `video` extra:
 `pip install "keras-style[video]"` (PyAV and OpenCV).
 """
 
+import functools
+
 import numpy as np
 
-from keras_style.checks import check_int
-from keras_style.stylize_options import check_fraction
+from keras_style.utils.checks import check_fraction, check_int
 from keras_style.video.consistency import (
     FlowStabilizer,
     consistency_mask,
@@ -78,8 +79,22 @@ def _check_consistency(consistency):
         )
 
 
+def _frame_stylizer(stylize, **options):
+    """`stylize` as a callable on a list of frames: a callable as is, or a
+    `Stylizer`'s `stylize` method with the tiling and batch options bound."""
+    method = getattr(stylize, "stylize", None)
+    if callable(method):
+        return functools.partial(method, **options)
+    if not callable(stylize):
+        raise TypeError(
+            "`stylize` must be a callable taking a list of frames (or a "
+            f"Stylizer). Received: stylize={type(stylize).__name__}"
+        )
+    return stylize
+
+
 def stylize_frames(
-    stylizer,
+    stylize,
     frames,
     *,
     consistency="flow",
@@ -98,14 +113,17 @@ def stylize_frames(
     applied last.
 
     Args:
-        stylizer: a `keras_style.stylizer.Stylizer`.
+        stylize: what stylizes the frames: a callable taking a list of
+            `(H, W, 3)` uint8 frames and returning as many images (arrays or
+            PIL), or a `Stylizer` (its `stylize`).
         frames: iterable of `(H, W, 3)` uint8 RGB frames.
         consistency: `"flow"` (stabilised) or `"none"` (frame by frame).
         blend: weight of the warped previous output with `"flow"`.
         strength: float in [0, 1]; blend with the original frames.
         preserve_colors: keep the frames' colours (luminance transfer).
         batch_size: frames per network call.
-        tile_size, tile_overlap: as in `Stylizer.stylize`.
+        tile_size, tile_overlap: as in `Stylizer.stylize` (for a `Stylizer`;
+            a callable applies its own).
 
     Yields:
         `(H, W, 3)` uint8 frames, one per input frame.
@@ -118,8 +136,8 @@ def stylize_frames(
 
     _check_consistency(consistency)
     stabilizer = FlowStabilizer(blend) if consistency == "flow" else None
-    options = dict(
-        tile_size=tile_size, tile_overlap=tile_overlap, batch_size=batch_size
+    stylize = _frame_stylizer(
+        stylize, tile_size=tile_size, tile_overlap=tile_overlap, batch_size=batch_size
     )
     batch = []
 
@@ -129,10 +147,7 @@ def stylize_frames(
         else:
             # The public per-image API: batching, tiling and size checks
             # stay in one place (uint8 results are exact enough to blend).
-            styled = [
-                np.asarray(img, np.float32)
-                for img in stylizer.stylize(list(batch), **options)
-            ]
+            styled = [np.asarray(img, np.float32) for img in stylize(list(batch))]
         for frame, out in zip(batch, styled):
             if stabilizer is not None and strength > 0.0:
                 out = stabilizer(frame, out)
@@ -152,7 +167,7 @@ def stylize_frames(
 
 
 def stylize_video(
-    stylizer,
+    stylize,
     input,
     output,
     *,
@@ -181,7 +196,8 @@ def stylize_video(
     written to a temporary file next to `output` and renamed.
 
     Args:
-        stylizer: a `keras_style.stylizer.Stylizer`.
+        stylize: a callable stylizing a list of frames, or a `Stylizer`
+            (see `stylize_frames`).
         input: path of a video or animated GIF.
         output: destination; `.mp4`/`.mov`/`.mkv` (H.264), `.webm` (VP9),
             `.gif` (no sound), or another extension FFmpeg can write.
@@ -227,7 +243,7 @@ def stylize_video(
         info = reader.info()
         progbar = None
         if verbose:
-            from keras_style.progbar import Progbar
+            from keras_style.utils.progbar import Progbar
 
             total = info.frames
             if total and (start is not None or end is not None) and info.duration:
@@ -256,7 +272,7 @@ def stylize_video(
                         yield frame
 
             outputs = stylize_frames(
-                stylizer,
+                stylize,
                 frames(),
                 consistency=consistency,
                 blend=blend,

@@ -13,7 +13,7 @@ import tempfile
 
 import numpy as np
 
-from keras_style.files import current_umask
+from keras_style.utils.files import current_umask
 from keras_style.video.reader import require_av
 
 # Output extension -> (container format, video codec). Other extensions are

@@ -11,7 +11,7 @@ A style is addressed by
 How a registry name is resolved (see `download`):
 
 0. An *embedded* style (`EMBEDDED_STYLES`: `wave`, `rain_princess`) is
-   shipped inside the package (`keras_style/zoo/embedded/`) and checked
+   shipped inside the package (`keras_style/presets/embedded/`) and checked
    against its pinned sha256s on every load: no cache, no network.
 1. A *published* entry (`revision` is a commit sha) is fetched from the Hub
    repo `{KERAS_STYLE_HUB_OWNER}/{repo}` at exactly that commit; every file is
@@ -22,7 +22,7 @@ How a registry name is resolved (see `download`):
    is not published yet (`revision=None`, no Hub request at all), the preset is
    built from the upstream source: every upstream file is downloaded with a
    plain HTTP client, checked against its pinned sha256 and converted
-   (`keras_style.convert`), under a file lock, into the keras-style cache.
+   (`keras_style.convert.lengstrom`), under a file lock, into the keras-style cache.
 3. With `HF_HUB_OFFLINE=1` (read at call time) only caches are used.
 
 Environment variables: `KERAS_STYLE_CACHE` (built presets; default
@@ -39,22 +39,14 @@ checked and built from it; name, handle and revision validation), `cache`
 `load`, `source`), `upload`, `errors`. Everything public is re-exported here.
 """
 
-from keras_style.zoo.cache import cache_root, clear_cache
-from keras_style.zoo.errors import (
+from keras_style.convert.upstream import build_preset, model_card
+from keras_style.presets.cache import cache_root, clear_cache
+from keras_style.presets.errors import (
     ChecksumError,
     StyleNotFoundError,
     StyleUnavailableError,
 )
-from keras_style.zoo.loading import download, load, source
-from keras_style.zoo.presets import (
-    LENGSTROM_ATTRIBUTION,
-    LENGSTROM_LICENCE,
-    ML5_BASE_URL,
-    ML5_COMMIT,
-    ML5_FILES,
-    PRESETS,
-)
-from keras_style.zoo.registry import (
+from keras_style.presets.registry import (
     DEFAULT_HUB_OWNER,
     EMBEDDED_STYLES,
     PRESET_FILES,
@@ -68,9 +60,17 @@ from keras_style.zoo.registry import (
     hub_owner,
     parse_hub_handle,
 )
+from keras_style.presets.table import (
+    LENGSTROM_ATTRIBUTION,
+    LENGSTROM_LICENCE,
+    ML5_BASE_URL,
+    ML5_COMMIT,
+    ML5_FILES,
+    PRESETS,
+)
+from keras_style.zoo.loading import download, load, source
 from keras_style.zoo.sheet import sheet
 from keras_style.zoo.upload import Published, upload
-from keras_style.zoo.upstream import build_preset, model_card
 
 __all__ = [
     "DEFAULT_HUB_OWNER",

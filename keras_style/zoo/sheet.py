@@ -9,10 +9,10 @@ network joins with a painting (`style_image`).
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from keras_style.checks import check_int
 from keras_style.image import load_image, save_image
+from keras_style.presets.registry import available, get_style
+from keras_style.utils.checks import check_int
 from keras_style.zoo.loading import load, source
-from keras_style.zoo.registry import available, get_style
 
 LABEL_HEIGHT = 16
 

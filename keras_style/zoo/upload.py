@@ -4,8 +4,8 @@ import dataclasses
 import json
 import pathlib
 
-from keras_style.preset_utils import CONFIG_FILE, sha256_file
-from keras_style.zoo.registry import PRESET_FILES, REQUIRED_FILES, parse_hub_handle
+from keras_style.presets.preset_utils import CONFIG_FILE, sha256_file
+from keras_style.presets.registry import PRESET_FILES, REQUIRED_FILES, parse_hub_handle
 
 
 @dataclasses.dataclass(frozen=True)

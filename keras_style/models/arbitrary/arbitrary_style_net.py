@@ -2,10 +2,10 @@
 
 import keras
 
-from keras_style import preset_utils
 from keras_style.models.arbitrary.style_predictor import StylePredictor
 from keras_style.models.arbitrary.style_transfer_network import StyleTransferNetwork
-from keras_style.perceptual_mixin import ArbitraryTrainingMixin
+from keras_style.models.perceptual_mixin import ArbitraryTrainingMixin
+from keras_style.presets.preset_mixin import PresetMixin
 
 # Paintings are resized to this square for the predictor by default: the size
 # the published network was trained and exported at.
@@ -13,7 +13,7 @@ DEFAULT_STYLE_SIZE = 256
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class ArbitraryStyleNet(ArbitraryTrainingMixin, preset_utils.PresetMixin, keras.Model):
+class ArbitraryStyleNet(ArbitraryTrainingMixin, PresetMixin, keras.Model):
     """Arbitrary style transfer: any painting, one forward pass.
 
     Ghiasi, Lee, Kudlur, Dumoulin & Shlens, "Exploring the structure of a
@@ -46,7 +46,7 @@ class ArbitraryStyleNet(ArbitraryTrainingMixin, preset_utils.PresetMixin, keras.
     network only then:
 
     >>> net.compile(optimizer="adam", vgg_weights="imagenet")
-    >>> pairs = keras_style.data.image_pair_dataset(
+    >>> pairs = keras_style.image_pair_dataset(
     ...     "photos/", "paintings/", image_size=256, style_size=256)
     >>> net.fit(pairs, steps_per_epoch=1000, epochs=1)
     """

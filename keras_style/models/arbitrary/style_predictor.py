@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_style.checks import check_int
+from keras_style.utils.checks import check_int
 
 # MobileNetV2 (Sandler et al. 2018), width 1.0: (expansion, channels, stride)
 # of each inverted residual block after the first 3x3 convolution.

@@ -3,18 +3,18 @@
 import keras
 from keras import ops
 
-from keras_style.checks import check_int
 from keras_style.layers import (
+    MIN_SIZE,
     ConditionalInstanceNormalization,
     PaddedConv2D,
     UpsampleConv2D,
     crop_to,
     pad_to_multiple,
 )
+from keras_style.utils.checks import check_int
 
 # Smallest height/width: the residual blocks' reflection padding needs 2
 # pixels at 1/4 resolution.
-MIN_SIZE = 8
 
 
 @keras.saving.register_keras_serializable(package="keras_style")

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_style import preset_utils
-from keras_style.checks import check_int
 from keras_style.layers import (
+    MIN_SIZE,
     ConditionalInstanceNormalization,
     PaddedConv2D,
     UpsampleConv2D,
@@ -14,9 +13,10 @@ from keras_style.layers import (
     pad_to_multiple,
 )
 from keras_style.models.multi_style.style_table import StyleTable
+from keras_style.presets.preset_mixin import PresetMixin
+from keras_style.utils.checks import check_int
 
 # Smallest height/width: reflection padding at 1/4 resolution needs 2 pixels.
-MIN_SIZE = 8
 
 
 def _filters(value, name, count):
@@ -28,7 +28,7 @@ def _filters(value, name, count):
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
-class MultiStyleNet(preset_utils.PresetMixin, keras.Model):
+class MultiStyleNet(PresetMixin, keras.Model):
     """A style network for many styles, with conditional instance norm.
 
     Dumoulin, Shlens & Kudlur, "A Learned Representation for Artistic Style"

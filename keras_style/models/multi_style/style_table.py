@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_style.checks import check_int
+from keras_style.utils.checks import check_int
 
 
 @keras.saving.register_keras_serializable(package="keras_style")
