@@ -130,15 +130,23 @@ def test_value_and_grad_match_numpy_reference():
         assert abs(grad[index] - numeric) <= 2e-3 * scale, (index, grad[index], numeric)
 
 
-@pytest.mark.parametrize("pooling, border", [("max", 0), ("avg", 16)])
-def test_hand_written_vgg_forward_matches_keras_model(pooling, border, monkeypatch):
+@pytest.mark.parametrize(
+    "pooling, border, winograd_min_side", [("max", 0, None), ("avg", 16, 1)]
+)
+def test_hand_written_vgg_forward_matches_keras_model(
+    pooling, border, winograd_min_side, monkeypatch
+):
     """The hand-written VGG pass of each backend (vgg_forward.py) gives the
     loss and gradient of autodiff through the Keras model, on odd sizes
-    through every block, with and without the reflection border."""
+    through every block, with and without the reflection border; with
+    Winograd on every layer it takes on CPU (TF, JAX) in the second case,
+    since this image is below the size that turns it on."""
     from keras_style.losses.perceptual import PerceptualLoss
     from keras_style.losses.vgg import vgg_feature_extractor
     from keras_style.optimize import vgg_forward
 
+    if winograd_min_side is not None:
+        monkeypatch.setattr(vgg_forward, "WINOGRAD_MIN_SIDE", winograd_min_side)
     keras.utils.set_random_seed(0)
     # Only deep taps, so that every layer's gradient shapes the result.
     model = vgg_feature_extractor(["relu4_2", "relu5_1"], weights=None, pooling=pooling)
@@ -579,3 +587,18 @@ def test_real_photos(gatys, shared_data):
         iterations=2,
     )
     assert max(result.image.shape[:2]) == 32
+
+
+def test_winograd_only_on_feature_maps_large_enough_to_gain():
+    from keras_style.optimize import vgg_forward
+
+    side = vgg_forward.WINOGRAD_MIN_SIDE
+    shape = type("X", (), {})
+    for dims, expected in [
+        ((1, side - 1, 4 * side, 256), False),  # the smaller side decides
+        ((1, side, side, 256), True),
+        ((1, None, None, 256), True),  # unknown sizes: as before
+    ]:
+        x = shape()
+        x.shape = dims
+        assert vgg_forward._large_enough_for_winograd(x) == expected, dims

@@ -10,13 +10,15 @@ paths"); or `None` when the model is anything else, and the Keras model is
 used instead. The weights are read when the function is built.
 """
 
-import functools
-
 import keras
 
 from keras_style.losses.vgg import vgg_sequence
 from keras_style.optimize.pooling import max_pool_gradient, upsample
-from keras_style.optimize.winograd import winograd_conv3x3, winograd_kernel
+from keras_style.optimize.winograd import (
+    winograd_conv3x3,
+    winograd_kernel,
+    xla_winograd_conv3x3,
+)
 
 # 3x3 convolutions with at least this many input and output channels run as
 # Winograd F(4x4, 3x3), per backend and on CPUs only: other devices keep the
@@ -28,6 +30,10 @@ WINOGRAD_MIN_CHANNELS = {"tensorflow": 128, "jax": 256}
 # F(4x4, 3x3) rather than F(2x2, 3x3): fewer multiplies and less transform
 # traffic per output, measured faster at these widths on both backends.
 WINOGRAD_OUTPUT_TILE = 4
+# ... and only on feature maps from 32x32: at 16x16 it ties the native
+# convolution and at 8x8 it is slower (TF, 128-512 channels), while every new
+# shape costs an XLA compile of about 2 s. Unknown sizes use it.
+WINOGRAD_MIN_SIDE = 32
 
 
 def _winograd_min_channels(backend, on_cpu):
@@ -37,6 +43,11 @@ def _winograd_min_channels(backend, on_cpu):
 
 def _use_winograd(kernel, min_channels):
     return min_channels is not None and min(kernel.shape[2:]) >= min_channels
+
+
+def _large_enough_for_winograd(x):
+    height, width = x.shape[1], x.shape[2]
+    return height is None or width is None or min(height, width) >= WINOGRAD_MIN_SIDE
 
 
 def vgg_chain(model):
@@ -169,7 +180,12 @@ def tensorflow_vgg_forward(model, dtype="float32"):
         return conv_relu
 
     conv_relu = with_input_gradient(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
-    winograd_conv_relu = with_input_gradient(_xla_winograd_conv3x3())
+    winograd_conv_relu = with_input_gradient(xla_winograd_conv3x3())
+
+    def conv_or_winograd_relu(x, kernel, bias, flipped, u, u_flipped):
+        if _large_enough_for_winograd(x):  # decided when traced
+            return winograd_conv_relu(x, u, bias, u_flipped)
+        return conv_relu(x, kernel, bias, flipped)
 
     @tf.custom_gradient
     def max_pool(x):
@@ -200,7 +216,9 @@ def tensorflow_vgg_forward(model, dtype="float32"):
             if _use_winograd(kernel, min_channels):
                 u = winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE)
                 u_flipped = winograd_kernel(flipped, WINOGRAD_OUTPUT_TILE)
-                steps.append((winograd_conv_relu, (u, bias, u_flipped), taps))
+                steps.append(
+                    (conv_or_winograd_relu, (kernel, bias, flipped, u, u_flipped), taps)
+                )
             else:
                 steps.append((conv_relu, (kernel, bias, flipped), taps))
         elif kind == "max_pool":
@@ -309,8 +327,10 @@ def jax_vgg_forward(model, dtype="float32"):
         )
         return jax.nn.relu(y + bias)
 
-    def winograd_conv_relu(x, u, bias):
-        return jax.nn.relu(winograd_conv3x3(x, u) + bias)
+    def conv_or_winograd_relu(x, kernel, bias, u):
+        if _large_enough_for_winograd(x):  # decided when traced
+            return jax.nn.relu(winograd_conv3x3(x, u) + bias)
+        return conv_relu(x, kernel, bias)
 
     @jax.custom_vjp
     def max_pool(x):
@@ -337,13 +357,14 @@ def jax_vgg_forward(model, dtype="float32"):
         if kind == "conv":
             kernel = jnp.asarray(layer.kernel.value, dtype)
             bias = jnp.asarray(layer.bias.value, dtype)
+            layer_weights = [kernel, bias]
+            function = conv_relu
             if _use_winograd(kernel, min_channels):
-                function = winograd_conv_relu
-                kernel = winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE)
-            else:
-                function = conv_relu
-            steps.append((function, (len(weights), len(weights) + 1), taps))
-            weights += [kernel, bias]
+                function = conv_or_winograd_relu
+                layer_weights.append(winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE))
+            indices = tuple(range(len(weights), len(weights) + len(layer_weights)))
+            steps.append((function, indices, taps))
+            weights += layer_weights
         elif kind in ("max_pool", "avg_pool"):
             function = {"max_pool": max_pool, "avg_pool": avg_pool}[kind]
             steps.append((function, (), taps))
@@ -359,15 +380,6 @@ def jax_vgg_forward(model, dtype="float32"):
         )(image, taps)
 
     return forward, weights
-
-
-@functools.cache
-def _xla_winograd_conv3x3():
-    """`winograd_conv3x3` for TensorFlow, XLA-compiled: the transforms need
-    fusing. One function for the process, so compiled shapes are reused."""
-    import tensorflow as tf
-
-    return tf.function(winograd_conv3x3, jit_compile=True)
 
 
 def _run_steps(steps, output=lambda x: x):

@@ -16,6 +16,7 @@ transforms' memory traffic), so `vgg_forward.py` uses it there
 TensorFlow, unknown at trace time.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -149,3 +150,12 @@ def _combine(parts, matrix):
             total = term if total is None else total + term
         combined.append(total)
     return combined
+
+
+@functools.cache
+def xla_winograd_conv3x3():
+    """`winograd_conv3x3` for TensorFlow, XLA-compiled: the transforms need
+    fusing. One function for the process, so compiled shapes are reused."""
+    import tensorflow as tf
+
+    return tf.function(winograd_conv3x3, jit_compile=True)
