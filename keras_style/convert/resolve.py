@@ -28,18 +28,8 @@ def download(
         style: a registry name (`keras_style.zoo.available()`),
             `"hf://owner/repo[@revision]"`, or a local preset directory
             (returned as is).
-        revision: Hub branch, tag or commit. For a registry name it replaces
-            the pinned commit (files are then checked against the Hub's
-            checksums instead of the pinned ones, and there is no upstream
-            fallback).
-        cache_dir: root of every cache used (Hub files under `hub/`, built
-            presets under `presets/`); default `$KERAS_STYLE_CACHE` or
-            `~/.cache/keras_style` for built presets and huggingface_hub's
-            cache for Hub files.
-        force_download: download (and rebuild) even if cached.
-        endpoint: Hub URL (default: huggingface_hub's, i.e. `HF_ENDPOINT`).
-        upstream_url: base URL replacing the upstream mirror of registry
-            styles (also `$KERAS_STYLE_UPSTREAM_URL`).
+        revision, cache_dir, force_download, endpoint, upstream_url: see
+            `keras_style.presets.download.download`.
 
     Returns:
         The preset directory as a `pathlib.Path`.

@@ -1,0 +1,91 @@
+"""Time to the first finished training step, as a whole process.
+
+`python benchmarks/startup.py train [--checkout DIR ...] [--repeats 5]` starts
+a fresh Python per run (TensorFlow backend unless KERAS_BACKEND says
+otherwise), builds a `TransformNet`, compiles it with the VGG19 loss network
+(random weights: their values do not change the time) and runs one
+`train_on_batch` on a batch of 2 photos of 128x128; it reports the wall time
+from process start to the end of that step, and of a second step. With
+several `--checkout` folders (other clones of keras-style, e.g. the previous
+commit) the runs alternate between them, so before and after are measured
+side by side in one invocation. One JSON line per checkout: medians.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+CHILD = r"""
+import time
+start = float(__import__("sys").argv[1])
+import numpy as np
+try:
+    from keras_style.models.transform_net import TransformNet
+except ImportError:  # checkouts from before the layered package
+    from keras_style.transform_net import TransformNet
+rng = np.random.default_rng(0)
+model = TransformNet()
+model.compile(style_image=rng.uniform(0, 255, (128, 128, 3)), vgg_weights=None)
+x = rng.uniform(0, 255, (2, 128, 128, 3)).astype("float32")
+model.train_on_batch(x)
+first = time.time() - start
+t = time.time()
+model.train_on_batch(x)
+print(first, time.time() - t)
+"""
+
+
+def run_once(checkout):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (checkout, env.get("PYTHONPATH")) if p
+    )
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, repr(start)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, second = map(float, out.stdout.split()[-2:])
+    return first, second
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("task", choices=["train"])
+    p.add_argument("--checkout", action="append", help="a keras-style clone")
+    p.add_argument("--repeats", type=int, default=5)
+    args = p.parse_args(argv)
+    checkouts = args.checkout or [os.path.dirname(os.path.dirname(__file__)) or "."]
+    times = {c: [] for c in checkouts}
+    for _ in range(args.repeats):
+        for checkout in checkouts:  # alternating
+            times[checkout].append(run_once(os.path.abspath(checkout)))
+    for checkout, runs in times.items():
+        print(
+            json.dumps(
+                {
+                    "task": "train_startup",
+                    "checkout": checkout,
+                    "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+                    "batch": 2,
+                    "size": 128,
+                    "loss_network": "vgg19",
+                    "repeats": args.repeats,
+                    "first_step_s_median": statistics.median(r[0] for r in runs),
+                    "second_step_s_median": statistics.median(r[1] for r in runs),
+                    "first_step_s": [round(r[0], 2) for r in runs],
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
