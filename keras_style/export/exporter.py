@@ -135,7 +135,7 @@ def _write_in_tensorflow(net, work, built, format, precision, input_size):
             sys.executable,
             "-m",
             "keras_style.export.worker",
-            type(net).__module__,  # the worker imports it: any registered network
+            ",".join(_defining_modules(net)),  # the worker imports them
             str(preset),
             str(built),
             format,
@@ -152,3 +152,16 @@ def _write_in_tensorflow(net, work, built, format, precision, input_size):
             f"Exporting to {format} in a TensorFlow subprocess failed "
             f"(exit code {result.returncode}):\n{tail}"
         )
+
+
+def _defining_modules(net):
+    """The keras-style modules defining `net`'s class and those of the
+    networks and layers inside it, found through Keras' public `layers`
+    (the worker imports them so that the preset's config deserializes)."""
+    modules, todo = set(), [net]
+    while todo:
+        layer = todo.pop()
+        if type(layer).__module__.split(".")[0] == "keras_style":
+            modules.add(type(layer).__module__)
+        todo.extend(getattr(layer, "layers", ()))
+    return sorted(modules)

@@ -1,11 +1,10 @@
 """Writes an export under the TensorFlow backend, for the other backends.
 
-`python -m keras_style.export.worker MODULE PRESET_DIR OUT FORMAT PRECISION [H W]`,
+`python -m keras_style.export.worker MODULES PRESET_DIR OUT FORMAT PRECISION [H W]`,
 started by `keras_style.export.exporter` with `KERAS_BACKEND=tensorflow`:
-imports MODULE (where the network's class is defined and registered, named
-by the parent, so export depends on no model), loads the preset (our own
-loader, Keras safe mode) and runs
-`formats.write`. Only the exported file is written; the parent process
+imports MODULES (comma-separated: where the network's classes are defined
+and registered, named by the parent, so export depends on no model), loads
+the preset (our own loader, Keras safe mode) and runs `formats.write`. Only the exported file is written; the parent process
 writes the sidecar and moves everything into place.
 """
 
@@ -15,14 +14,15 @@ import sys
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    module, preset_dir, out, format, precision, *size = argv
+    modules, preset_dir, out, format, precision, *size = argv
     import keras
 
     if keras.backend.backend() != "tensorflow":
         raise SystemExit("keras_style.export.worker needs KERAS_BACKEND=tensorflow")
-    if module.split(".")[0] != "keras_style":
-        raise SystemExit(f"{module}: not a keras-style module")
-    importlib.import_module(module)  # registers the network's class
+    for module in modules.split(","):
+        if module.split(".")[0] != "keras_style":
+            raise SystemExit(f"{module}: not a keras-style module")
+        importlib.import_module(module)  # registers the network's classes
     from keras_style.export.formats import write
     from keras_style.presets.preset_utils import load_preset, preset_class_name
 
