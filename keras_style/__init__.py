@@ -28,7 +28,7 @@ _LAZY = {
     "zoo": ("keras_style.zoo", None),
     "GatysStyleTransfer": ("keras_style.optimize", "GatysStyleTransfer"),
     "stylize_optimize": ("keras_style.optimize", "stylize_optimize"),
-    "Stylizer": ("keras_style.inference.stylizer", "Stylizer"),
+    "Stylizer": ("keras_style.inference", "Stylizer"),
     "TransformNet": ("keras_style.models.transform_net", "TransformNet"),
     "image_dataset": ("keras_style.training.data", "image_dataset"),
     "image_pair_dataset": ("keras_style.training.pair_data", "image_pair_dataset"),

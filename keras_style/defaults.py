@@ -5,6 +5,11 @@ without importing Keras. Library functions take their defaults from here, so
 a default changed here changes both.
 """
 
+# The smallest photo side the style networks accept (`keras_style.layers.padding`):
+# reflection padding cannot mirror more pixels than an image has. Here, with
+# no imports, so that inference without Keras can check it.
+MIN_PHOTO_SIDE = 8
+
 # Gatys et al. optimization: `keras_style.optimize.stylize_optimize`.
 GATYS_SIZE = 512  # longest side of the output, pixels
 GATYS_ITERATIONS = 500  # per scale
@@ -38,6 +43,10 @@ TRAIN_EPOCHS = 2
 TRAIN_BATCH_SIZE = 4
 TRAIN_IMAGE_SIZE = 256  # side of the square crops, pixels
 TRAIN_LEARNING_RATE = 1e-3  # Adam, as in the paper
+# A new style on a multi-style network (`--base`): only ~1000 scales and
+# shifts train. Swept on wave over magenta26 (benchmarks/README.md): 0.1 gets
+# in 100 steps what 0.01 got in 300; 0.3 is too noisy.
+TRAIN_NEW_STYLE_LEARNING_RATE = 0.1
 TRAIN_RESIDUAL_BLOCKS = 5
 TRAIN_UPSAMPLING = "nearest"
 TRAIN_PREVIEW_EVERY = 1000  # steps between preview grids; 0: none

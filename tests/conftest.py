@@ -53,6 +53,16 @@ def _fresh_keras_state():
     keras.backend.clear_session(free_memory=False)
 
 
+@pytest.fixture(autouse=True)
+def _keras_runtime_by_default(request, monkeypatch):
+    """The command line's default runtime is "auto" (ONNX Runtime with the
+    export extra, which exports each network on first use). Tests of other
+    behaviour run Keras, as before; those of the default are marked
+    `default_runtime`."""
+    if request.node.get_closest_marker("default_runtime") is None:
+        monkeypatch.setenv("KERAS_STYLE_RUNTIME", "keras")
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -278,9 +278,11 @@ def test_train_a_new_style_from_the_command_line(magenta26, photo, tmp_path, cap
     argv = ["train", "--style", str(painting), "--data", str(data), "-o", str(out)]
     argv += ["--base", "magenta26", "--epochs", "1", "--steps-per-epoch", "3"]
     argv += ["--batch-size", "2", "--image-size", "32", "--vgg-weights", "none"]
-    argv += ["--preview-every", "0", "--learning-rate", "0.05", "-q"]
+    argv += ["--preview-every", "0", "-q"]
     assert cli.main(argv) == 0
     mine = zoo.load(out)  # used like any other style
+    # Only the new scales and shifts train: the swept rate, not TransformNet's.
+    assert mine.metadata["training"]["learning_rate"] == 0.1
     assert type(mine.model).__name__ == "FixedStyleNetwork"
     assert np.asarray(mine.stylize(photo)).shape == photo.shape
     trained, base = mine.model.network, magenta26.model

@@ -8,6 +8,7 @@ the style from the zoo, the Hub or a preset directory (run by Keras or, with
 is 1 when images in a folder were skipped.
 """
 
+import os
 import re
 import sys
 
@@ -23,6 +24,9 @@ from keras_style.cli.arguments import (
 # --precision: the Keras compute dtype (`Stylizer(dtype=...)`); None: the
 # style's own.
 PRECISIONS = {None: None, "fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
+RUNTIMES = ("auto", "keras", "onnx", "litert")
 
 
 def _stylize_outputs(inputs, output, overwrite=False):
@@ -117,10 +121,9 @@ def _style_choice(args):
 
 def _with_style(stylizer, args):
     """`stylizer` bound to the chosen styles (`magenta26:7`) or paintings."""
-    from keras_style.inference.multi_style_stylizer import MultiStyleStylizer
-
     preset, styles = split_style(args.style or ARBITRARY)
-    multi = isinstance(stylizer, MultiStyleStylizer)
+    # By the networks it drives: importing the families would import Keras.
+    multi = "MultiStyleNet" in stylizer.network_classes
     if styles is not None and not multi:
         raise ValueError(
             f"{preset!r} has one style; ':{styles}' picks styles of a multi-style "
@@ -139,9 +142,7 @@ def _with_style(stylizer, args):
 
 def _with_painting(stylizer, args):
     """`stylizer` bound to the paintings of `--style-image`, checked."""
-    from keras_style.inference.arbitrary_stylizer import ArbitraryStylizer
-
-    arbitrary = isinstance(stylizer, ArbitraryStylizer)
+    arbitrary = "ArbitraryStyleNet" in stylizer.network_classes
     if args.style_image and not arbitrary:
         raise ValueError(
             f"--style-image needs an arbitrary-style network; {args.style!r} is a "
@@ -165,20 +166,43 @@ def run(args):
     from keras_style import zoo
     from keras_style.image import save_image
 
+    if args.runtime not in RUNTIMES:  # from KERAS_STYLE_RUNTIME
+        raise ValueError(
+            f"KERAS_STYLE_RUNTIME must be one of {list(RUNTIMES)}. "
+            f"Received: KERAS_STYLE_RUNTIME={args.runtime!r}"
+        )
     style = _style_choice(args)
     pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
-    if args.runtime != "keras":
+    from keras_style.cli.backend import quiet_backend
+    from keras_style.convert.resolve import fetch
+    from keras_style.inference.options import check_options
+    from keras_style.inference.stylizer import Stylizer
+
+    if args.runtime not in ("keras", "auto"):
         from keras_style.export.runtime_cache import check_runtime
 
         check_runtime(args.runtime)  # a missing extra fails before any download
-    stylizer = zoo.load(
-        style,
-        revision=args.revision,
-        cache_dir=args.cache_dir,
-        dtype=PRECISIONS[args.precision],
-        runtime=args.runtime,
+    # Bad options fail before any download or export.
+    check_options(
+        strength=args.strength,
+        max_size=args.max_size,
+        tile_size=args.tile_size,
+        tile_overlap=args.tile_overlap,
+        batch_size=args.batch_size,
     )
+    preset_dir, name = fetch(style, revision=args.revision, cache_dir=args.cache_dir)
+    dtype = PRECISIONS[args.precision]
+    if not Stylizer.cached_runtime(
+        preset_dir, args.runtime, dtype=dtype, cache_dir=args.cache_dir
+    ):
+        quiet_backend(args)  # the network needs Keras (to run, or to export)
+    stylizer = zoo.load(
+        preset_dir, cache_dir=args.cache_dir, dtype=dtype, runtime=args.runtime
+    )
+    stylizer.name = name or stylizer.name
     stylizer = _with_style(stylizer, args)
+    if args.verbose:
+        print(f"runtime: {stylizer.runtime}", file=sys.stderr)
     options = dict(
         strength=args.strength,
         preserve_colors=args.preserve_colors,
@@ -288,11 +312,14 @@ def add_parser(subparsers):
     p.add_argument("--end", type=float, help="videos: end time in seconds")
     p.add_argument(
         "--runtime",
-        choices=("keras", "onnx", "litert"),
-        default="keras",
-        help="what runs the network: keras (default), or the style exported "
-        "once (cached) and run by onnxruntime (onnx) or the LiteRT "
-        'interpreter (litert); these need pip install "keras-style[export]"',
+        choices=RUNTIMES,
+        default=os.environ.get("KERAS_STYLE_RUNTIME", "auto"),
+        help="what runs the network: auto (default, or $KERAS_STYLE_RUNTIME: "
+        "onnx when the export extra is installed and the style is a single "
+        "network, else keras; --verbose says which), keras, or the style "
+        "exported once (cached) "
+        "and run by onnxruntime (onnx) or the LiteRT interpreter (litert); "
+        'these need pip install "keras-style[export]"',
     )
     p.add_argument(
         "--precision",
@@ -303,4 +330,5 @@ def add_parser(subparsers):
     p.add_argument("--revision", help="Hub revision for hf:// styles")
     p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
     add_output_options(p)
-    p.set_defaults(func=run)
+    # Keras is imported by `run` only when the network needs it.
+    p.set_defaults(func=run, needs_backend=False)

@@ -78,7 +78,10 @@ def add_parser(subparsers):
         "of the input; ~1e4), default 0: off",
     )
     p.add_argument(
-        "--learning-rate", type=float, help=f"Adam, default {D.TRAIN_LEARNING_RATE}"
+        "--learning-rate",
+        type=float,
+        help=f"Adam, default {D.TRAIN_LEARNING_RATE} "
+        f"({D.TRAIN_NEW_STYLE_LEARNING_RATE} with --base)",
     )
     p.add_argument(
         "--residual-blocks",

@@ -3,7 +3,9 @@
 `add_parser` registers the `zoo` sub-command and its two sub-sub-commands;
 `run_list` prints the styles, where each will be loaded from (the styles of
 a multi-style network one a line, as `--style` takes them), and their
-licences; `run_download` fetches one style into the cache and prints its path.
+licences; `run_download` fetches one style into the cache and prints its path
+(with `--runtime`, also its exported network, so that the first
+`keras-style stylize` runs without Keras).
 Both print their result even with `--quiet` (it is what was asked for).
 """
 
@@ -50,6 +52,20 @@ def run_download(args):
         force_download=args.force,
     )
     print(path)
+    if args.runtime is not None:
+        from keras_style.export.runtime_cache import check_runtime
+        from keras_style.inference.stylizer import Stylizer
+        from keras_style.presets.preset_utils import preset_class_name
+
+        check_runtime(args.runtime)
+        if preset_class_name(path) not in Stylizer.network_classes:
+            raise ValueError(
+                f"{args.style!r} takes a style vector: it is exported per style "
+                "when used (or with keras-style export). Received: "
+                f"--runtime {args.runtime}"
+            )
+        zoo.load(path, cache_dir=args.cache_dir, runtime=args.runtime)
+        print(f"{args.runtime}: ready")
     return 0
 
 
@@ -67,5 +83,11 @@ def add_parser(subparsers):
     d.add_argument("--revision")
     d.add_argument("--cache-dir")
     d.add_argument("--force", action="store_true", help="download even if cached")
+    d.add_argument(
+        "--runtime",
+        choices=("onnx", "litert"),
+        help="also export the network for this runtime now (once, cached), so "
+        "that stylizing starts without Keras",
+    )
     add_output_options(d)
     d.set_defaults(func=run_download)

@@ -10,7 +10,7 @@ exports ONNX through jax2onnx; PyTorch exports fixed shapes only), so
 import pathlib
 import warnings
 
-from keras_style.layers.padding import MIN_SIZE
+from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE
 
 FORMATS = ("saved_model", "onnx", "litert")
 PRECISIONS = ("float32", "float16", "int8")

@@ -1,6 +1,7 @@
 """The optional packages of `keras-style[export]`, checked with a clear error."""
 
-import importlib
+import importlib.util
+import sys
 
 EXTRA = 'pip install "keras-style[export]"'
 
@@ -23,20 +24,27 @@ WRITE = {
 RUN = {"onnx": ("onnxruntime",), "litert": ("ai_edge_litert",), "saved_model": ()}
 
 
+def installed(name):
+    """Whether the module `name` can be imported (found without importing it:
+    tf2onnx alone would import TensorFlow)."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def require(modules, purpose, received):
-    """Imports `modules`; a missing one raises an ImportError naming the extra.
+    """Checks that `modules` are installed; a missing one raises an ImportError
+    naming the extra.
 
     Args:
         modules: import names, e.g. `("tf2onnx", "onnx")`.
         purpose: what needs them, e.g. `"Exporting to ONNX"`.
         received: the argument that asked for it, e.g. `"format='onnx'"`.
     """
-    missing = []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(_PACKAGES.get(name, name))
+    missing = [_PACKAGES.get(name, name) for name in modules if not installed(name)]
     if missing:
         raise ImportError(
             f"{purpose} needs the package(s) {', '.join(missing)} of the "

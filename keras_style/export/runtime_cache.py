@@ -15,7 +15,7 @@ import pathlib
 from keras_style.export import formats, requirements
 from keras_style.export.exporter import export_network
 from keras_style.export.runtimes import load_exported
-from keras_style.presets.preset_utils import sha256_file
+from keras_style.presets.preset_utils import CONFIG_FILE, WEIGHTS_FILE, sha256_file
 from keras_style.utils.files import write_text_atomic
 
 # `Stylizer` runtimes backed by an exported file (SavedModel is not faster
@@ -38,6 +38,23 @@ def network_sha256(net):
         digest.update(str(value.shape).encode())
         digest.update(value.tobytes())
     return digest.hexdigest()
+
+
+def auto_runtime(photo_to_photo):
+    """What `runtime="auto"` runs: ONNX Runtime (parity with Keras tested,
+    and fastest on CPUs) when the `export` extra is installed and the network
+    maps photos to photos, so one exported file serves every photo; else
+    `"keras"` (a network that takes a style vector would be exported once per
+    style).
+
+    Args:
+        photo_to_photo: whether the network takes photos only
+            (`TransformNet`, `FixedStyleNetwork`).
+    """
+    needs = requirements.WRITE[("onnx", "float32")] + requirements.RUN["onnx"]
+    if photo_to_photo and all(requirements.installed(name) for name in needs):
+        return "onnx"
+    return "keras"
 
 
 def _check_runtime_name(runtime):
@@ -66,7 +83,7 @@ def check_runtime(runtime):
     )
 
 
-def cached_export(net, runtime, *, cache_dir=None, metadata=None):
+def cached_export(net, runtime, *, cache_dir=None, metadata=None, on_export=None):
     """The path of `net` exported for `runtime`, exporting it when needed.
 
     Args:
@@ -75,6 +92,7 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None):
         cache_dir: cache root (default `$KERAS_STYLE_CACHE` or
             `~/.cache/keras_style`).
         metadata: preset metadata for the sidecar of a new export.
+        on_export: called before a new export starts (to say so).
 
     Returns:
         A `pathlib.Path` to a verified exported file.
@@ -88,6 +106,8 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None):
     stamp = path.with_name(path.name + ".sha256")
     if _verified(path, stamp, key):
         return path
+    if on_export is not None:
+        on_export()
     export_network(net, path, runtime, metadata=metadata, overwrite=True)
     record = {"network_sha256": key, "file_sha256": sha256_file(path)}
     write_text_atomic(stamp, json.dumps(record))
@@ -108,7 +128,74 @@ def _verified(path, stamp, key):
     )
 
 
-def load_runtime(net, runtime, *, cache_dir=None, metadata=None, threads=None):
-    """`net` as an exported runtime model (see `runtimes.load_exported`)."""
-    path = cached_export(net, runtime, cache_dir=cache_dir, metadata=metadata)
+def _preset_link(preset_dir, runtime, cache_dir):
+    """Where the exported file of a preset folder is recorded: keyed by the
+    sha256 of its config and weights files, so no Keras is needed to find it."""
+    from keras_style.presets.cache import cache_root
+
+    digest = hashlib.sha256(runtime.encode())
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        digest.update(sha256_file(pathlib.Path(preset_dir) / name).encode())
+    return (
+        cache_root(cache_dir)
+        / "exported"
+        / "presets"
+        / f"{digest.hexdigest()[:32]}.json"
+    )
+
+
+def cached_export_of_preset(preset_dir, runtime, *, cache_dir=None):
+    """The verified exported file of a preset for `runtime`, or None.
+
+    Found without Keras: through the record `load_runtime` wrote when it
+    exported the preset's network, then checked like any cached export.
+    """
+    _check_runtime_name(runtime)
+    try:
+        link = _preset_link(preset_dir, runtime, cache_dir)
+        record = json.loads(link.read_text())
+        path = link.parent.parent / record["file"]
+        key = record["network_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    stamp = path.with_name(path.name + ".sha256")
+    return path if _verified(path, stamp, key) else None
+
+
+def load_cached_runtime(preset_dir, runtime, *, cache_dir=None, threads=None):
+    """A preset's network in `runtime` from an earlier export, without
+    importing Keras; None when it was not exported yet (or fails its check)."""
+    path = cached_export_of_preset(preset_dir, runtime, cache_dir=cache_dir)
+    if path is None:
+        return None
+    requirements.require(
+        requirements.RUN[runtime], f"The {runtime} runtime", f"runtime={runtime!r}"
+    )
+    return load_exported(path, runtime, threads=threads)
+
+
+def load_runtime(
+    net,
+    runtime,
+    *,
+    cache_dir=None,
+    metadata=None,
+    threads=None,
+    preset_dir=None,
+    on_export=None,
+):
+    """`net` as an exported runtime model (see `runtimes.load_exported`).
+
+    With `preset_dir` (the folder `net` was loaded from), the export is also
+    recorded under that preset's files, so `load_cached_runtime` finds it
+    next time without Keras.
+    """
+    path = cached_export(
+        net, runtime, cache_dir=cache_dir, metadata=metadata, on_export=on_export
+    )
+    if preset_dir is not None:
+        link = _preset_link(preset_dir, runtime, cache_dir)
+        record = {"file": path.name, "network_sha256": network_sha256(net)}
+        link.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(link, json.dumps(record))
     return load_exported(pathlib.Path(path), runtime, threads=threads)

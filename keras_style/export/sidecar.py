@@ -8,7 +8,7 @@ the format and precision, and the versions that wrote it.
 import json
 import pathlib
 
-from keras_style.layers.padding import MIN_SIZE
+from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE
 
 # Preset metadata fields copied into the sidecar when present.
 _PRESET_FIELDS = ("name", "title", "artist", "description", "licence", "attribution")

@@ -15,14 +15,13 @@ provides (the protocol):
   is the engine's.
 
 Each stylizer names the network classes it drives (`network_classes`);
-`Stylizer.from_preset` picks the one for a preset's network. The families
-are imported here so that the choice is complete.
+`Stylizer.from_preset` picks the one for a preset's network among those
+imported. The names below come from `families.py`, which imports them all
+(on first use, PEP 562: `inference.stylizer` alone runs an exported network
+without Keras).
 """
 
-from keras_style.inference.arbitrary_stylizer import ArbitraryStylizer
-from keras_style.inference.conditioned_stylizer import ConditionedStylizer
-from keras_style.inference.multi_style_stylizer import MultiStyleStylizer
-from keras_style.inference.stylizer import Stylizer
+import importlib
 
 __all__ = [
     "ArbitraryStylizer",
@@ -30,3 +29,15 @@ __all__ = [
     "MultiStyleStylizer",
     "Stylizer",
 ]
+
+
+def __getattr__(name):
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.families"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

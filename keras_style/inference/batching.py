@@ -9,9 +9,9 @@ import collections
 
 import numpy as np
 
+from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE
 from keras_style.image import resize, scaled_size
 from keras_style.inference import tiling
-from keras_style.layers.padding import MIN_SIZE
 
 
 def _network_input(rgb, max_size, name):

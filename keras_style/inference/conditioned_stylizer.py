@@ -51,6 +51,8 @@ class ConditionedStylizer(Stylizer):
                 f"`model` must be a {self.model_class.__name__}. "
                 f"Received: model={type(model).__name__}"
             )
+        if runtime == "auto":  # one export per style vector: Keras unless asked
+            runtime = "keras"
         if runtime != "keras":
             from keras_style.export.runtime_cache import check_runtime
 

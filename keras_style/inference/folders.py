@@ -14,7 +14,6 @@ import sys
 import numpy as np
 
 from keras_style.image import IMAGE_EXTENSIONS, load_image_with_alpha, save_image
-from keras_style.utils.progbar import Progbar
 
 FolderResult = collections.namedtuple("FolderResult", ["written", "skipped"])
 
@@ -98,6 +97,8 @@ def stylize_folder(stylize_image, stylize_video, input_dir, output_dir, *, verbo
             "`output_dir` must differ from `input_dir` (outputs keep the input "
             f"file names). Received: output_dir={str(output_dir)!r}"
         )
+    from keras_style.utils.progbar import Progbar  # Keras': imported when used
+
     progbar = Progbar(len(files), verbose=verbose, unit_name="file")
     written, skipped = [], {}
     for i, (path, kind) in enumerate(files):

@@ -2,12 +2,22 @@
 compute dtype, and reading the images a call is given."""
 
 import pathlib
+import sys
 import weakref
 
-import keras
 import numpy as np
 
 from keras_style.image import load_image_with_alpha
+
+
+def is_keras_model(model):
+    """Whether `model` is a Keras model (without importing Keras for a value
+    that cannot be one)."""
+    if "keras" not in sys.modules:
+        return False
+    import keras
+
+    return isinstance(model, keras.Model)
 
 
 def run_network(model, batch):
@@ -20,6 +30,8 @@ def run_network(model, batch):
     on every call). Kept as the single inference entry point, and measured
     as such by `benchmarks/run.py infer`.
     """
+    import keras  # a Keras model is given: already imported
+
     if keras.backend.backend() == "jax":
         out = _jax_forward(model)(
             [v.value for v in model.trainable_variables],
@@ -72,6 +84,8 @@ def with_compute_dtype(model, dtype):
         raise ValueError(
             f"`dtype` must be one of {COMPUTE_DTYPES} or None. Received: dtype={dtype!r}"
         )
+    import keras  # a Keras model is given: already imported
+
     if not keras.saving.get_registered_name(type(model)).startswith("keras_style>"):
         # A foreign model's layers may carry their own dtype policies.
         raise TypeError(

@@ -4,8 +4,8 @@
 options here, so a bad option fails up front rather than once per image.
 """
 
+from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE
 from keras_style.inference import tiling
-from keras_style.layers.padding import MIN_SIZE
 from keras_style.utils.checks import check_fraction, check_int, check_positive_int
 
 

@@ -8,13 +8,14 @@ are stylized in overlapping tiles blended with smooth weights.
 """
 
 import pathlib
+import sys
 
-import keras
 import numpy as np
 
-from keras_style.convert.resolve import fetch
+from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE
 from keras_style.image import to_pil, transfer_luminance
 from keras_style.inference import batching, network_call
+from keras_style.inference.loading import PHOTO_NETWORKS, PresetLoadingMixin
 from keras_style.inference.media import MediaMixin
 from keras_style.inference.options import check_options
 from keras_style.inference.tiling import (
@@ -22,10 +23,6 @@ from keras_style.inference.tiling import (
     DEFAULT_TILE_SIZE,
     MAX_PASS_PIXELS,
 )
-from keras_style.layers.padding import MIN_SIZE
-from keras_style.models.fixed_style_network import FixedStyleNetwork
-from keras_style.models.transform_net import TransformNet
-from keras_style.presets.preset_utils import preset_class_name, read_metadata
 from keras_style.utils.checks import check_int
 
 # Re-exported from stylize_options.py and tiling.py, where they moved.
@@ -38,7 +35,7 @@ __all__ = [
 ]
 
 
-class Stylizer(MediaMixin):
+class Stylizer(PresetLoadingMixin, MediaMixin):
     """Applies a feed-forward style network to photos of any size and format.
 
     Johnson, Alahi & Fei-Fei, "Perceptual Losses for Real-Time Style Transfer
@@ -77,7 +74,11 @@ class Stylizer(MediaMixin):
             network is exported once into the keras-style cache, keyed by
             the sha256 of its weights and verified on reuse; results match
             Keras within one level of 0..255. Needs
-            `pip install "keras-style[export]"`.
+            `pip install "keras-style[export]"`. A preset exported before
+            loads without importing Keras (`from_preset`, `zoo.load`).
+            `"auto"`: `"onnx"` when the extra is installed and the network
+            maps photos to photos, else `"keras"` (the command line's
+            default); `stylizer.runtime` says which.
         cache_dir: cache root of the exported runtimes (default
             `$KERAS_STYLE_CACHE` or `~/.cache/keras_style`).
 
@@ -94,8 +95,8 @@ class Stylizer(MediaMixin):
     # The network classes (by registered name) whose presets this stylizer
     # drives. A subclass that sets its own registers itself as the family of
     # those networks, and `Stylizer.from_preset` picks it for their presets.
-    network_classes = ("TransformNet", "FixedStyleNetwork")
-    _families = {}
+    network_classes = PHOTO_NETWORKS
+    _families = {}  # here only: `from_preset_dir` dispatches from this class
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -113,28 +114,38 @@ class Stylizer(MediaMixin):
         dtype=None,
         runtime="keras",
         cache_dir=None,
+        exported=None,
     ):
-        if not isinstance(model, keras.Model):
+        if exported is not None:
+            # An exported network loaded without Keras (`from_preset_dir`).
+            model = None
+        elif not network_call.is_keras_model(model):
             raise TypeError(
                 "`model` must be a Keras model (e.g. a TransformNet). "
                 f"Received: model={type(model).__name__}"
             )
-        if dtype is not None and runtime != "keras":
+        if dtype is not None and runtime not in ("keras", "auto"):
             raise ValueError(
                 "`dtype` applies to the Keras runtime; an exported runtime "
                 "keeps the precision it was exported with. "
                 f"Received: dtype={dtype!r}, runtime={runtime!r}"
             )
-        self.model = network_call.with_compute_dtype(model, dtype)
-        self.name = name or model.name
+        self.model = model and network_call.with_compute_dtype(model, dtype)
+        self.name = name or getattr(model, "name", None)
         self.metadata = dict(metadata or {})
         self.preset_dir = None if preset_dir is None else pathlib.Path(preset_dir)
         # A limit is always needed: None is a TypeError too.
         self.max_pass_pixels = check_int(
             max_pass_pixels, "max_pass_pixels", minimum=MIN_SIZE * MIN_SIZE
         )
+        if runtime == "auto" and exported is None:
+            from keras_style.export.runtime_cache import auto_runtime
+
+            runtime = auto_runtime(
+                dtype is None and type(model).__name__ in PHOTO_NETWORKS
+            )
         self.runtime = runtime
-        self._exported = self._load_runtime(runtime, cache_dir)
+        self._exported = exported or self._load_runtime(runtime, cache_dir)
 
     def _load_runtime(self, runtime, cache_dir):
         """The exported model that runs the network, or None for Keras."""
@@ -145,7 +156,7 @@ class Stylizer(MediaMixin):
                 "`runtime` must be a string ('keras', 'onnx' or 'litert'). "
                 f"Received: runtime={runtime!r}"
             )
-        if not isinstance(self.model, (TransformNet, FixedStyleNetwork)):
+        if type(self.model).__name__ not in PHOTO_NETWORKS:
             raise TypeError(
                 f"runtime={runtime!r} exports the network, which must be a "
                 "TransformNet or a FixedStyleNetwork. "
@@ -155,7 +166,16 @@ class Stylizer(MediaMixin):
         from keras_style.export.runtime_cache import load_runtime
 
         return load_runtime(
-            self.model, runtime, cache_dir=cache_dir, metadata=self.metadata
+            self.model,
+            runtime,
+            cache_dir=cache_dir,
+            metadata=self.metadata,
+            preset_dir=self.preset_dir,
+            on_export=lambda: print(
+                f"Exporting {self.name!r} for the {runtime} runtime, once "
+                "(cached for the next runs)...",
+                file=sys.stderr,
+            ),
         )
 
     def _forward(self, batch):
@@ -166,90 +186,6 @@ class Stylizer(MediaMixin):
     def __repr__(self):
         runtime = "" if self.runtime == "keras" else f" runtime={self.runtime!r}"
         return f"<Stylizer name={self.name!r} preset_dir={self.preset_dir}{runtime}>"
-
-    @classmethod
-    def from_preset(
-        cls,
-        preset,
-        *,
-        revision=None,
-        cache_dir=None,
-        force_download=False,
-        endpoint=None,
-        upstream_url=None,
-        **kwargs,
-    ):
-        """Loads the stylizer of a zoo name, a Hub handle or a preset folder.
-
-        `keras_style.zoo.load` is the short form. Called on `Stylizer`, the
-        stylizer class follows the network the preset holds (e.g. a
-        `MultiStyleStylizer` for `"magenta26"`).
-
-        Args:
-            preset: a zoo name, `"hf://owner/repo[@revision]"` or a preset
-                directory.
-            revision, cache_dir, force_download, endpoint, upstream_url: see
-                `keras_style.zoo.download`.
-            **kwargs: `dtype`, `runtime` (see `Stylizer`).
-
-        Returns:
-            A `Stylizer`.
-
-        Example:
-
-        >>> Stylizer.from_preset("wave").stylize("photo.jpg").save("wave.jpg")
-        """
-        preset_dir, name = fetch(
-            preset,
-            revision=revision,
-            cache_dir=cache_dir,
-            force_download=force_download,
-            endpoint=endpoint,
-            upstream_url=upstream_url,
-        )
-        return cls.from_preset_dir(preset_dir, name=name, cache_dir=cache_dir, **kwargs)
-
-    @classmethod
-    def from_preset_dir(cls, preset_dir, *, name=None, **kwargs):
-        """Loads the stylizer from a local preset directory.
-
-        Args:
-            preset_dir: a directory with `config.json` and `model.weights.h5`
-                (see `TransformNet.save_to_preset`).
-            name: optional label; defaults to the preset's name or the
-                directory's.
-            **kwargs: `dtype`, `runtime`, `cache_dir` (see `Stylizer`).
-
-        Returns:
-            A `Stylizer` (of the preset network's family when called on
-            `Stylizer` itself).
-
-        Example:
-
-        >>> stylizer = Stylizer.from_preset_dir("presets/wave")
-        """
-        preset_dir = pathlib.Path(preset_dir)
-        class_name = preset_class_name(preset_dir)
-        if cls is Stylizer and class_name in Stylizer._families:
-            cls = Stylizer._families[class_name]
-        model = cls.network_class(class_name).from_preset_dir(preset_dir)
-        metadata = read_metadata(preset_dir)
-        return cls(
-            model,
-            name=name or metadata.get("name") or preset_dir.name,
-            metadata=metadata,
-            preset_dir=preset_dir,
-            **kwargs,
-        )
-
-    @classmethod
-    def network_class(cls, class_name):
-        """The network class of a preset whose config names `class_name`
-        (TransformNet when it names none of this stylizer's networks: the
-        loader then reports the mismatch)."""
-        if class_name not in cls.network_classes:
-            class_name = cls.network_classes[0]
-        return keras.saving.get_registered_object(f"keras_style>{class_name}")
 
     # --- public API ---------------------------------------------------------
 

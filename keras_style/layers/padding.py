@@ -4,10 +4,9 @@ cropping the result back, shared by the three network families."""
 import keras
 from keras import ops
 
+from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE  # noqa: F401 (public)
+
 _register = keras.saving.register_keras_serializable(package="keras_style")
-# The smallest photo side the style networks accept: reflection padding cannot
-# mirror more pixels than an image has.
-MIN_SIZE = 8
 
 
 def pad_to_multiple(x, multiple, min_size, network):

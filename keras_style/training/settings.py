@@ -58,7 +58,6 @@ _DEFAULTS = {
     "epochs": D.TRAIN_EPOCHS,
     "batch_size": D.TRAIN_BATCH_SIZE,
     "image_size": D.TRAIN_IMAGE_SIZE,
-    "learning_rate": D.TRAIN_LEARNING_RATE,
     "residual_blocks": D.TRAIN_RESIDUAL_BLOCKS,
     "upsampling": D.TRAIN_UPSAMPLING,
     "preview_every": D.TRAIN_PREVIEW_EVERY,
@@ -131,6 +130,12 @@ def resolve_settings(given, ckpt, resume):
         settings["loss_network"] or training.DEFAULT_LOSS_NETWORK
     )
     settings["loss_network"] = network
+    if settings["learning_rate"] is None:
+        settings["learning_rate"] = (
+            D.TRAIN_NEW_STYLE_LEARNING_RATE
+            if settings["base"]
+            else D.TRAIN_LEARNING_RATE
+        )
     for key, value in training.DEFAULT_LAYERS[network].items():
         if settings[key] is None:
             settings[key] = list(value)

@@ -3,9 +3,10 @@
 `keras_style.convert.resolve.download` and `keras_style.presets.download.source`.
 """
 
-from keras_style.convert.resolve import download
-from keras_style.inference import Stylizer
+from keras_style.convert.resolve import download, fetch
+from keras_style.inference.stylizer import Stylizer
 from keras_style.presets.download import source
+from keras_style.presets.preset_utils import preset_class_name
 
 __all__ = ["download", "load", "source"]
 
@@ -42,13 +43,18 @@ def load(
     >>> stylizer = keras_style.zoo.load("wave")
     >>> stylizer.stylize("photo.jpg").save("wave.jpg")
     """
-    return Stylizer.from_preset(
+    preset_dir, name = fetch(
         style,
         revision=revision,
         cache_dir=cache_dir,
         force_download=force_download,
         endpoint=endpoint,
         upstream_url=upstream_url,
-        dtype=dtype,
-        runtime=runtime,
+    )
+    if preset_class_name(preset_dir) not in Stylizer.network_classes:
+        # The other families (and Keras) only for their presets: a photo-in,
+        # photo-out network with an exported runtime runs without Keras.
+        from keras_style.inference import families  # noqa: F401 (registers them)
+    return Stylizer.from_preset_dir(
+        preset_dir, name=name, dtype=dtype, runtime=runtime, cache_dir=cache_dir
     )

@@ -1,0 +1,165 @@
+"""Time to first image: an exported network in the cache runs without Keras.
+
+Once a preset's network has been exported for ONNX Runtime (by its first use,
+or `keras-style zoo download STYLE --runtime onnx`), loading it again, from
+Python or the command line, imports no backend framework at all.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_convert import tiny_net
+
+from keras_style import cli, zoo
+
+FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
+
+pytestmark = pytest.mark.default_runtime
+
+pytest.importorskip("onnxruntime", reason="the onnx runtime is not installed")
+pytest.importorskip("tf2onnx", reason="ONNX export needs tf2onnx")
+
+
+def _fresh_python(code, *args):
+    """Runs `code` in a new interpreter; returns its last stdout line as JSON."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"FRAMEWORKS = {FRAMEWORKS!r}\n{code}", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+@pytest.fixture
+def exported_preset(tmp_path, rng):
+    """A small preset, its Keras result on a photo, and a cache holding its
+    ONNX export (made by a first load, which says so on stderr)."""
+    preset = tiny_net(0).save_to_preset(tmp_path / "tiny")
+    photo = tmp_path / "photo.png"
+    Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype="uint8")).save(photo)
+    expected = np.asarray(zoo.load(preset).stylize(photo), "int16")
+    cache = tmp_path / "cache"
+    first = zoo.load(preset, runtime="onnx", cache_dir=cache)
+    assert first.runtime == "onnx" and first.model is not None  # Keras exported it
+    return preset, photo, expected, cache
+
+
+# Children define FRAMEWORKS first (see _fresh_python).
+LEAN_LOAD = """
+import json, sys
+import numpy as np
+from keras_style import zoo
+preset, photo, cache, out = sys.argv[1:]
+stylizer = zoo.load(preset, runtime="onnx", cache_dir=cache)
+np.save(out, np.asarray(stylizer.stylize(photo)))
+print(json.dumps({
+    "runtime": stylizer.runtime,
+    "model": stylizer.model is None,
+    "frameworks": [m for m in FRAMEWORKS if m in sys.modules],
+}))
+"""
+
+
+def test_a_cached_export_loads_and_runs_without_any_framework(
+    exported_preset, tmp_path
+):
+    preset, photo, expected, cache = exported_preset
+    out = tmp_path / "lean.npy"
+    result, _ = _fresh_python(LEAN_LOAD, preset, photo, cache, out)
+    assert result == {"runtime": "onnx", "model": True, "frameworks": []}
+    lean = np.load(out).astype("int16")
+    assert lean.shape == expected.shape == (37, 53, 3)
+    assert np.abs(lean - expected).max() <= 1
+
+
+def test_a_damaged_export_is_not_used_without_keras(exported_preset, tmp_path):
+    preset, photo, expected, cache = exported_preset
+    (path,) = (cache / "exported").glob("*.onnx")
+    path.write_bytes(path.read_bytes()[:-100])
+    result, stderr = _fresh_python(LEAN_LOAD, preset, photo, cache, tmp_path / "o.npy")
+    # Checked against its recorded sha256, refused, and exported again.
+    assert "keras" in result["frameworks"] and result["model"] is False
+    assert "Exporting 'tiny" in stderr
+    assert np.abs(np.load(tmp_path / "o.npy").astype("int16") - expected).max() <= 1
+
+
+CLI_RUN = """
+import json, sys
+from keras_style.cli import main
+code = main(sys.argv[1:])
+frameworks = [m for m in FRAMEWORKS if m in sys.modules]
+print(json.dumps({"code": code, "frameworks": frameworks}))
+"""
+
+
+def test_cli_default_runtime_is_onnx_and_lean_once_exported(exported_preset, tmp_path):
+    preset, photo, expected, cache = exported_preset
+    out = tmp_path / "out.png"
+    args = ["stylize", photo, "--style", preset, "-o", out, "--cache-dir", cache]
+    result, stderr = _fresh_python(CLI_RUN, *args, "--verbose")
+    assert result == {"code": 0, "frameworks": []}
+    assert "runtime: onnx" in stderr
+    styled = np.asarray(Image.open(out), "int16")
+    assert np.abs(styled - expected).max() <= 1
+
+
+def test_cli_keras_runtime_still_imports_keras(exported_preset, tmp_path):
+    preset, photo, _, cache = exported_preset
+    out = tmp_path / "out.png"
+    args = ["stylize", photo, "--style", preset, "-o", out, "--cache-dir", cache]
+    result, stderr = _fresh_python(CLI_RUN, *args, "--runtime", "keras", "--verbose")
+    assert result["code"] == 0 and "keras" in result["frameworks"]
+    assert "runtime: keras" in stderr
+
+
+def test_zoo_download_with_runtime_prepares_the_lean_path(tmp_path, capsys):
+    preset = tiny_net(0).save_to_preset(tmp_path / "tiny")
+    cache = tmp_path / "cache"
+    args = ["zoo", "download", str(preset), "--runtime", "onnx"]
+    assert cli.main([*args, "--cache-dir", str(cache)]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines() == [str(preset), "onnx: ready"]
+    assert "Exporting 'tiny" in out.err  # the one line of the first export
+    from keras_style.inference.stylizer import Stylizer
+
+    assert Stylizer.cached_runtime(preset, "onnx", cache_dir=cache) == "onnx"
+    assert Stylizer.cached_runtime(preset, "litert", cache_dir=cache) is None
+    assert Stylizer.cached_runtime(preset, "keras", cache_dir=cache) is None
+
+
+def test_zoo_download_runtime_refuses_a_network_that_takes_a_style_vector(
+    tmp_path, capsys
+):
+    code = cli.main(["zoo", "download", "magenta26", "--runtime", "onnx", "-q"])
+    assert code == 2
+    assert "takes a style vector" in capsys.readouterr().err
+
+
+def test_auto_runtime_follows_the_installed_extra(monkeypatch):
+    from keras_style.export import requirements
+    from keras_style.export.runtime_cache import auto_runtime
+
+    assert auto_runtime(photo_to_photo=True) == "onnx"
+    assert auto_runtime(photo_to_photo=False) == "keras"
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
+    assert not requirements.installed("onnxruntime")
+    assert auto_runtime(photo_to_photo=True) == "keras"
+
+
+def test_importing_the_package_and_the_zoo_imports_no_framework():
+    result, _ = _fresh_python(
+        "import json, sys\n"
+        "import keras_style, keras_style.zoo, keras_style.cli\n"
+        "from keras_style.inference.stylizer import Stylizer\n"
+        "print(json.dumps([m for m in FRAMEWORKS if m in sys.modules]))\n"
+    )
+    assert result == []
