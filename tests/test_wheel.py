@@ -137,7 +137,26 @@ def test_readme_command_works_offline_from_the_wheel(fresh_venv, tmp_path):
         expected = np.asarray(ref, np.float32)
     assert np.abs(result - expected).mean() < 1
     assert np.abs(result - photo).mean() > 20  # and stylized
-    assert not (tmp_path / "empty_cache").exists()
+    # Nothing downloaded or built; with the export extra (visible to this
+    # venv) the default runtime exported wave once for ONNX Runtime.
+    cache = tmp_path / "empty_cache"
+    assert not (cache / "presets").exists() and not (cache / "hub").exists()
+    assert (cache / "exported").exists() == ("runtime: onnx" in _runtime(env, work))
+
+
+def _runtime(env, work):
+    """What `keras-style stylize --verbose` says ran, in the wheel's venv."""
+    run = subprocess.run(
+        [*_without_network(), "keras-style", "stylize", "astronaut.png"]
+        + ["--style", "wave", "-o", "again.jpg", "--verbose"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stderr
 
 
 def test_any_painting_works_offline_from_the_wheel(fresh_venv, tmp_path):
