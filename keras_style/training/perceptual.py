@@ -317,7 +317,9 @@ def compile_perceptual(
             f"Received: style_size={style_size!r}, style image of "
             f"{style.shape[1]}x{style.shape[0]} px"
         )
-    features = network(ops.convert_to_tensor(style[None]), perceptual.style_layers)
+    features = network.layer_by_layer(
+        ops.convert_to_tensor(style[None]), perceptual.style_layers
+    )
     grams = {
         k: ops.convert_to_tensor(ops.convert_to_numpy(v))
         for k, v in perceptual.style_targets(features).items()

@@ -40,6 +40,12 @@ class LossNetwork:
     def __call__(self, images, taps):
         if self.fast is not None:
             return self.fast(images, taps)
+        return self.layer_by_layer(images, taps)
+
+    def layer_by_layer(self, images, taps):
+        """The taps through the Keras layers: for one-off passes (the style
+        targets), where the fast pass's XLA compile of each new shape would
+        cost more than it saves."""
         wanted = set(taps)
         out = {}
         x = images
