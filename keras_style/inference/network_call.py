@@ -23,16 +23,23 @@ def is_keras_model(model):
 def run_network(model, batch):
     """One compiled forward pass: float32 `(N, H, W, 3)` in 0..255 to numpy.
 
-    TensorFlow and PyTorch: `predict_on_batch` (a `tf.function` with relaxed
-    shapes, run by TF's oneDNN kernels; eager under `torch.no_grad`). JAX: a
-    `jax.jit` of `stateless_call`, which takes half the CPU time of
-    `predict_on_batch` (that one donates and re-syncs the whole model state
-    on every call). Kept as the single inference entry point, and measured
-    as such by `benchmarks/run.py infer`.
+    A network may offer a faster pass of its own for the current backend:
+    `model.backend_forward()` returning a function of the batch, or `None`
+    (`TransformNet` on PyTorch: `torch.nn.functional` calls on channels-last
+    tensors). Otherwise, TensorFlow and PyTorch: `predict_on_batch` (a
+    `tf.function` with relaxed shapes, run by TF's oneDNN kernels; eager
+    under `torch.no_grad`). JAX: a `jax.jit` of `stateless_call`, which takes
+    half the CPU time of `predict_on_batch` (that one donates and re-syncs
+    the whole model state on every call). Kept as the single inference entry
+    point, and measured as such by `benchmarks/run.py infer`.
     """
     import keras  # a Keras model is given: already imported
 
-    if keras.backend.backend() == "jax":
+    backend_forward = getattr(model, "backend_forward", None)
+    forward = backend_forward() if backend_forward is not None else None
+    if forward is not None:
+        out = forward(batch)
+    elif keras.backend.backend() == "jax":
         out = _jax_forward(model)(
             [v.value for v in model.trainable_variables],
             [v.value for v in model.non_trainable_variables],
@@ -40,7 +47,8 @@ def run_network(model, batch):
         )
     else:
         out = model.predict_on_batch(batch)
-    return np.clip(np.asarray(out, dtype=np.float32), 0.0, 255.0)
+    out = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32)
+    return np.clip(out, 0.0, 255.0)
 
 
 _JAX_FORWARD = weakref.WeakKeyDictionary()  # model -> its jitted forward pass

@@ -5,6 +5,8 @@ Super-Resolution" (ECCV 2016). One network per style; stylizes any photo in a
 single forward pass.
 """
 
+import functools
+
 import keras
 from keras import ops
 
@@ -208,6 +210,20 @@ class TransformNet(PerceptualTrainingMixin, PresetMixin, keras.Model):
             output_norm=self.output_norm,
         )
         return config
+
+    def backend_forward(self):
+        """A faster inference pass for the current backend, or `None`.
+
+        On PyTorch in float32: the same layers as `torch.nn.functional` calls
+        on channels-last tensors (`transform_net_torch.py`), which skips the
+        layout copies Keras' torch backend makes around every layer. Used by
+        `Stylizer`; returns a function of an `(N, H, W, 3)` float32 batch.
+        """
+        if keras.backend.backend() != "torch" or self.compute_dtype != "float32":
+            return None
+        from keras_style.models.transform_net_torch import transform_net_forward
+
+        return functools.partial(transform_net_forward, self)
 
     # --- export -----------------------------------------------------------
 
