@@ -53,7 +53,11 @@ def main(argv=None):
         parser.print_help()
         return 2
     if getattr(args, "needs_backend", True):  # stylize decides for itself
-        quiet_backend(args)
+        exports = args.command == "export" or getattr(args, "runtime", None) in (
+            "onnx",
+            "litert",
+        )
+        quiet_backend(args, exports=exports)
     try:
         return args.func(args) or 0
     except _BAD_INPUT as e:

@@ -5,6 +5,7 @@ exported runtime found in the cache does not).
 """
 
 import contextlib
+import importlib.util
 import os
 import re
 import sys
@@ -57,12 +58,19 @@ def _drop_native_log_lines():
                 sys.stderr.flush()
 
 
-def quiet_backend(args):
+def quiet_backend(args, *, exports=False):
     """Hides the backend framework's C++ logs, unless the user wants them.
 
     They are kept with `--verbose` or when TF_CPP_MIN_LOG_LEVEL is already
     set (the user's choice wins). Nothing changes once Keras is imported
     (e.g. `main` called from Python): the settings only act at import.
+
+    Args:
+        args: the parsed command line.
+        exports: whether the command may export a network. Keras'
+            serialization imports TensorFlow whenever it is installed,
+            whatever the backend, so a JAX or PyTorch process that exports
+            loads TensorFlow too: here, where its log lines are dropped.
     """
     if "keras" in sys.modules:
         return
@@ -78,6 +86,9 @@ def quiet_backend(args):
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
         with _drop_native_log_lines():
             import keras  # loads the backend framework here
+
+            if exports and importlib.util.find_spec("tensorflow") is not None:
+                import tensorflow  # noqa: F401
     if keras.backend.backend() == "jax":
         # Before JAX's first computation, which is still to come.
         from keras_style.utils.backend_config import use_eigen_convolutions_on_jax_cpu

@@ -175,6 +175,7 @@ def run(args):
     pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
     from keras_style.cli.backend import quiet_backend
     from keras_style.convert.resolve import fetch
+    from keras_style.export.runtime_cache import auto_runtime
     from keras_style.inference.options import check_options
     from keras_style.inference.stylizer import Stylizer
 
@@ -195,7 +196,11 @@ def run(args):
     if not Stylizer.cached_runtime(
         preset_dir, args.runtime, dtype=dtype, cache_dir=args.cache_dir
     ):
-        quiet_backend(args)  # the network needs Keras (to run, or to export)
+        # The network needs Keras, to run or to export.
+        exports = args.runtime != "keras" and (
+            args.runtime != "auto" or auto_runtime(photo_to_photo=True) != "keras"
+        )
+        quiet_backend(args, exports=exports)
     stylizer = zoo.load(
         preset_dir, cache_dir=args.cache_dir, dtype=dtype, runtime=args.runtime
     )
