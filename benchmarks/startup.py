@@ -77,9 +77,14 @@ net.save_to_preset(sys.argv[1], metadata={"name": "magenta26_7"}, overwrite=True
 """
 
 
+# pip compiles an installed package's bytecode; a checkout run with
+# PYTHONDONTWRITEBYTECODE would recompile every module on every run instead.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _wall(command):
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, env=CHILD_ENV)
     return time.perf_counter() - start
 
 
@@ -135,6 +140,7 @@ def bench_cli(args):
             [os.path.join(bin_dir, "keras-style"), *download],
             check=True,
             capture_output=True,
+            env=CHILD_ENV,
         )
     times = {name: [] for name in commands}
     for _ in range(args.repeats):

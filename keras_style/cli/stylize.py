@@ -175,7 +175,6 @@ def run(args):
     pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
     from keras_style.cli.backend import quiet_backend
     from keras_style.convert.resolve import fetch
-    from keras_style.export.runtime_cache import auto_runtime
     from keras_style.inference.options import check_options
     from keras_style.inference.stylizer import Stylizer
 
@@ -197,10 +196,8 @@ def run(args):
         preset_dir, args.runtime, dtype=dtype, cache_dir=args.cache_dir
     ):
         # The network needs Keras, to run or to export.
-        exports = args.runtime != "keras" and (
-            args.runtime != "auto" or auto_runtime(photo_to_photo=True) != "keras"
-        )
-        quiet_backend(args, exports=exports)
+        runtime = Stylizer.runtime_for(preset_dir, args.runtime, dtype=dtype)
+        quiet_backend(args, exports=runtime != "keras")
     stylizer = zoo.load(
         preset_dir, cache_dir=args.cache_dir, dtype=dtype, runtime=args.runtime
     )

@@ -5,7 +5,6 @@ files when no other source has them: `keras_style.zoo.download` and what
 (`keras_style.convert.upstream`) is passed in from here, above them.
 """
 
-from keras_style.convert.upstream import build_cached
 from keras_style.presets import download as presets_download
 
 
@@ -52,4 +51,11 @@ def download(
 def fetch(style, **kwargs):
     """`download`'s work: `(preset directory, the style's name or None)`; the
     name labels the stylizer (None: the preset's own name or its folder's)."""
-    return presets_download.fetch(style, build=build_cached, **kwargs)
+    return presets_download.fetch(style, build=_build_cached, **kwargs)
+
+
+def _build_cached(*args, **kwargs):
+    # The HTTP client and converters load only when a style is built.
+    from keras_style.convert.upstream import build_cached
+
+    return build_cached(*args, **kwargs)

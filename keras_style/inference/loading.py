@@ -106,6 +106,12 @@ class PresetLoadingMixin:
         return cls(cls.network_class(class_name).from_preset_dir(preset_dir), **options)
 
     @staticmethod
+    def runtime_for(preset_dir, runtime="auto", *, dtype=None):
+        """The runtime a stylizer of this preset runs in: `runtime`, with
+        `"auto"` resolved as in `Stylizer`."""
+        return _resolve_runtime(preset_class_name(preset_dir), runtime, dtype)
+
+    @staticmethod
     def cached_runtime(preset_dir, runtime="auto", *, dtype=None, cache_dir=None):
         """The exported runtime this preset would run in without importing
         Keras, or None.

@@ -39,7 +39,6 @@ checked and built from it; name, handle and revision validation), `cache`
 `load`, `source`), `upload`, `errors`. Everything public is re-exported here.
 """
 
-from keras_style.convert.upstream import build_preset, model_card
 from keras_style.presets.cache import cache_root, clear_cache
 from keras_style.presets.errors import (
     ChecksumError,
@@ -71,6 +70,17 @@ from keras_style.presets.table import (
 from keras_style.zoo.loading import download, load, source
 from keras_style.zoo.sheet import sheet
 from keras_style.zoo.upload import Published, upload
+
+
+def __getattr__(name):
+    # The upstream builders bring an HTTP client: loaded on first use, so
+    # that stylizing a photo does not pay for them.
+    if name in ("build_preset", "model_card"):
+        from keras_style.convert import upstream
+
+        return getattr(upstream, name)
+    raise AttributeError(f"module 'keras_style.zoo' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_HUB_OWNER",
