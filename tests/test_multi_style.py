@@ -1,6 +1,8 @@
 """Multi-style transfer (Dumoulin et al. 2017): the network, the converter
 against onnxruntime, the embedded `magenta26` preset, its stylizer and CLI."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -183,6 +185,53 @@ def test_baked_style_exports_and_runs(magenta26, photo, tmp_path):
     ours = np.asarray(fast.stylize(photo, style={3: 0.5, 12: 0.5}), "f4")
     expected = np.asarray(magenta26.stylize(photo, style={3: 0.5, 12: 0.5}), "f4")
     assert np.abs(ours - expected).max() <= 1.0
+
+
+def test_export_with_every_style_takes_the_weights_as_a_second_input(
+    magenta26, photo, tmp_path, capsys
+):
+    """`keras-style export magenta26` keeps the 26 styles (for apps that offer
+    them all): the file takes `style_weights`, one row per image."""
+    pytest.importorskip("onnxruntime")
+    from keras_style.export import load_exported
+
+    whole = tmp_path / "magenta26.onnx"
+    assert cli.main(["export", "magenta26", "-o", str(whole), "-q"]) == 0
+    sidecar = json.loads((tmp_path / "magenta26.onnx.json").read_text())
+    assert sidecar["style_input"]["name"] == "style_weights"
+    assert sidecar["style_input"]["shape"] == [None, 26]
+    exported = load_exported(whole)
+    assert exported.style_size == 26
+    # One photo per style choice in one batch: style 7, and a 3/12 blend.
+    rows = np.zeros((2, 26), "f4")
+    rows[0, 7] = 1.0
+    rows[1, [3, 12]] = 0.5
+    out = np.clip(
+        np.round(exported(np.stack([photo, photo]).astype("f4"), rows)), 0, 255
+    )
+    for got, style in zip(out, (7, {3: 0.5, 12: 0.5})):
+        expected = np.asarray(magenta26.stylize(photo, style=style), "f4")
+        assert np.abs(got - expected).max() <= 1.0
+    with pytest.raises(ValueError, match="26 weights per image"):
+        exported(photo[None].astype("f4"))
+    with pytest.raises(ValueError, match="26 weights per image"):
+        exported(photo[None].astype("f4"), np.ones(25))
+
+    # `magenta26:3=0.5,12=0.5` builds the blend in: one input, as a zoo style.
+    baked = tmp_path / "blend.onnx"
+    assert cli.main(["export", "magenta26:3=0.5,12=0.5", "-o", str(baked), "-q"]) == 0
+    blend = load_exported(baked)
+    assert blend.style_size is None
+    got = np.clip(np.round(blend(photo[None].astype("f4"))[0]), 0, 255)
+    assert np.abs(got - out[1]).max() <= 1.0
+    with pytest.raises(ValueError, match="style built in"):
+        blend(photo[None].astype("f4"), rows[:1])
+
+    # A style index on a one-style preset: one line, nothing written.
+    capsys.readouterr()
+    assert cli.main(["export", "wave:3", "-o", str(tmp_path / "w.onnx")]) == 2
+    assert "multi-style network" in capsys.readouterr().err
+    assert not (tmp_path / "w.onnx").exists()
 
 
 # --- command line ----------------------------------------------------------------

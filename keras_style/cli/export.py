@@ -2,7 +2,8 @@
 
 `add_parser` registers the sub-command; `run` fetches the style (zoo name,
 Hub handle or preset folder), loads its network (for the arbitrary-style
-network, with the `--style-image` paintings baked in) and calls
+network, with the `--style-image` paintings baked in; for a multi-style
+network, every style or the chosen ones built in) and calls
 `keras_style.export.export_network`, which writes the file and its JSON
 sidecar (`OUT.json`) and refuses to replace an existing output unless
 `--overwrite`.
@@ -47,30 +48,46 @@ def _baked(preset_dir, args):
     return stylizer.bake(list(args.style_image), args.style_weights, args.style_size)
 
 
-def run(args):
-    import json
-    import pathlib
-
+def _network(preset_dir, args, styles):
+    """The network to export: a photo-to-photo preset as it is; a
+    multi-style one with every style (a second input) or the `STYLE:i`
+    styles built in; the arbitrary one with its paintings built in."""
     from keras_style import zoo
-    from keras_style.export import export_network, sidecar_path
-    from keras_style.models.transform_net import TransformNet
-    from keras_style.presets.preset_utils import METADATA_FILE, preset_class_name
 
-    preset_dir = zoo.download(
-        args.style, revision=args.revision, cache_dir=args.cache_dir
-    )
-    meta_path = pathlib.Path(preset_dir) / METADATA_FILE
-    metadata = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    if preset_class_name(preset_dir) == "ArbitraryStyleNet":
-        net = _baked(preset_dir, args)
-    elif args.style_image:
+    stylizer = zoo.load(preset_dir)  # of the preset network's family
+    families = stylizer.network_classes
+    if styles is not None and "MultiStyleNet" not in families:
+        raise ValueError(
+            f"':{styles}' picks styles of a multi-style network such as "
+            f"magenta26; this preset has one style. Received: STYLE={args.style}"
+        )
+    if "ArbitraryStyleNet" in families:
+        return _baked(preset_dir, args)
+    if args.style_image:
         raise ValueError(
             f"--style-image bakes a painting into an arbitrary-style network; "
             f"{args.style!r} is a fixed style. Received: --style-image "
             f"{args.style_image[0]}"
         )
-    else:
-        net = TransformNet.from_preset_dir(preset_dir)
+    if "MultiStyleNet" in families and styles is not None:
+        return stylizer.model.fixed_style(stylizer.style_vector(styles))
+    return stylizer.model
+
+
+def run(args):
+    import json
+    import pathlib
+
+    from keras_style import zoo
+    from keras_style.cli.stylize import split_style
+    from keras_style.export import export_network, sidecar_path
+    from keras_style.presets.preset_utils import METADATA_FILE
+
+    preset, styles = split_style(args.style)
+    preset_dir = zoo.download(preset, revision=args.revision, cache_dir=args.cache_dir)
+    meta_path = pathlib.Path(preset_dir) / METADATA_FILE
+    metadata = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    net = _network(preset_dir, args, styles)
     path = export_network(
         net,
         args.output,
@@ -100,7 +117,9 @@ def add_parser(subparsers):
         description=(
             "Export a style network for inference without Keras. The file "
             "takes RGB float32 images in 0..255, NHWC, and returns the "
-            "stylized images with the same shape. A JSON sidecar OUT.json "
+            "stylized images with the same shape (a multi-style network "
+            "exported whole also takes style_weights, a weight per style "
+            "for each image). A JSON sidecar OUT.json "
             "describes it (style, licence, contract). Needs "
             'pip install "keras-style[export]" for ONNX and to run the files.'
         ),
@@ -108,7 +127,10 @@ def add_parser(subparsers):
     p.add_argument(
         "style",
         metavar="STYLE",
-        help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a preset dir",
+        help="zoo name (see `keras-style zoo list`), hf://owner/repo[@rev] or a "
+        "preset dir; a multi-style network exports every style (a second "
+        "input, style_weights) or, as magenta26:7 or magenta26:3=0.5,12=0.5, "
+        "those built in",
     )
     p.add_argument(
         "-o",

@@ -1,4 +1,4 @@
-"""`export_network`: a `TransformNet` to a SavedModel, ONNX or LiteRT file.
+"""`export_network`: a style network to a SavedModel, ONNX or LiteRT file.
 
 Checks the arguments and the destination before any work, writes the file
 and its JSON sidecar in a temporary sibling folder and moves them into
@@ -31,7 +31,10 @@ def export_network(
     """Exports `net` for inference outside Keras; see `TransformNet.export`.
 
     Args:
-        net: a `TransformNet`.
+        net: a style network: photos to photos (`TransformNet`,
+            `FixedStyleNetwork`), or photos and a style vector (a network
+            with a `condition_size`, e.g. `MultiStyleNet`: the file then
+            takes a second input, `style_weights`).
         path: destination: a `.onnx` or `.tflite` file, or a SavedModel
             directory.
         format: `"saved_model"`, `"onnx"` or `"litert"`; `None` guesses from

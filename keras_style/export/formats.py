@@ -23,6 +23,15 @@ FORMAT_PRECISIONS = {
 }
 # The exported graph's input and output: documented in every sidecar.
 INPUT_NAME = "image"
+# The second input of a network that takes a style vector (`condition_size`,
+# e.g. a `MultiStyleNet`'s weights over its styles).
+STYLE_INPUT_NAME = "style_weights"
+
+
+def style_input_size(net):
+    """The length of the style vector `net` takes as a second input, or None
+    for a network that maps photos to photos."""
+    return getattr(net, "condition_size", None)
 
 
 def resolve_format(format, path):
@@ -101,7 +110,9 @@ def write(net, path, format, precision="float32", input_size=None):
 
     The graph takes one input, `image`: float32 RGB, 0..255, NHWC, with a
     dynamic batch and (unless `input_size`) dynamic height and width; its
-    output has the input's shape.
+    output has the input's shape. A network with a `condition_size` (a
+    `MultiStyleNet`) takes a second input, `style_weights`: float32
+    `(batch, condition_size)`, one row per image.
     """
     import keras
 
@@ -122,6 +133,18 @@ def write(net, path, format, precision="float32", input_size=None):
             shape=(None, height, width, 3), dtype="float32", name=INPUT_NAME
         )
     ]
+    styles = style_input_size(net)
+    if styles is not None:
+        # Keras passes a one-element signature as the input itself: two
+        # inputs are one list, as the network's call takes them.
+        spec = [
+            [
+                spec[0],
+                keras.InputSpec(
+                    shape=(None, styles), dtype="float32", name=STYLE_INPUT_NAME
+                ),
+            ]
+        ]
     export = keras.Model.export  # TransformNet.export has another signature
     path = str(path)
     if format == "saved_model":

@@ -34,13 +34,31 @@ def build_sidecar(
     """
     import keras
 
-    from keras_style.export.formats import INPUT_NAME
+    from keras_style.export.formats import (
+        INPUT_NAME,
+        STYLE_INPUT_NAME,
+        style_input_size,
+    )
     from keras_style.version import __version__
 
     metadata = dict(metadata or {})
     height, width = input_size if input_size is not None else (None, None)
     config = net.get_config()
     style = {k: metadata[k] for k in _PRESET_FIELDS if k in metadata}
+    styles = style_input_size(net)
+    style_input = (
+        {}
+        if styles is None
+        else {
+            "style_input": {
+                "name": STYLE_INPUT_NAME,
+                "dtype": "float32",
+                "shape": [None, styles],
+                "meaning": "one row per image: a weight per style (one-hot "
+                "for one style; a blend's weights sum to 1)",
+            }
+        }
+    )
     return {
         "style": style.pop("name", None),
         **style,
@@ -56,6 +74,7 @@ def build_sidecar(
             "shape": [None, height, width, 3],
             "min_size": MIN_SIZE,
         },
+        **style_input,
         "output": {
             "layout": "NHWC",
             "dtype": "float32",

@@ -220,6 +220,21 @@ class MultiStyleNet(PresetMixin, keras.Model):
             new.beta.trainable = False
         return net, self.total_styles
 
+    def export(self, filepath, format=None, **kwargs):
+        """Exports every style: the file takes `image` and `style_weights`
+        (one row of `total_styles` weights per image), for apps that offer
+        them all. `fixed_style(i).export(...)` builds one style in instead.
+        Arguments as `TransformNet.export`.
+
+        Example:
+
+        >>> MultiStyleNet.from_preset("magenta26").export("magenta26.onnx")
+        >>> keras_style.export.load_exported("magenta26.onnx")(photos, np.eye(26)[[7]])
+        """
+        from keras_style.export import export_network  # above the model
+
+        return export_network(self, filepath, format, **kwargs)
+
     def fixed_style(self, style):
         """This network with one style built in: photo in, photo out.
 
