@@ -12,7 +12,9 @@ provides (the protocol):
   (`style_vector`): `ArbitraryStylizer` embeds paintings,
   `MultiStyleStylizer` mixes the 26 styles. Every other step, exported
   runtimes included (the vector is baked into a photo-in, photo-out network),
-  is the engine's.
+  is the engine's;
+- optionally, `backend_forward()`: a faster pass of its own on the current
+  backend, or None (`TransformNet` on PyTorch; see `network_call`).
 
 Each stylizer names the network classes it drives (`network_classes`);
 `Stylizer.from_preset` picks the one for a preset's network among those

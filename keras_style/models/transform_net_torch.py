@@ -79,6 +79,7 @@ def _subpixel_upsample_conv(layer, x):
     out = torch.empty(
         (batch, conv.filters, 2 * height, 2 * width),
         dtype=x.dtype,
+        device=x.device,
         memory_format=torch.channels_last,
     )
     for a, kr in enumerate(rows):
@@ -125,7 +126,9 @@ def transform_net_forward(net, images):
         The stylized `(N, H, W, 3)` float32 torch tensor, as the Keras call
         returns it (roughly 0..255 after `tanh`, clipped for `"linear"`).
     """
-    x = torch.as_tensor(images, dtype=torch.float32)
+    # On the device Keras keeps the weights on (a GPU when there is one).
+    device = net.conv_out.conv.kernel.value.device
+    x = torch.as_tensor(images, dtype=torch.float32, device=device)
     height, width = x.shape[1], x.shape[2]
     x = x.permute(0, 3, 1, 2)  # a view: NHWC memory is channels-last NCHW
     # Two stride-2 stages: a multiple of 4 crops back to the input size.
