@@ -61,6 +61,9 @@ def run_once(checkout):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, repr(start)],
         env=env,
+        # `python -c` puts the working directory first on sys.path: it must
+        # be the checkout, or every run imports the caller's copy.
+        cwd=checkout,
         capture_output=True,
         text=True,
         check=True,

@@ -141,8 +141,16 @@ def test_loss_network_hand_written_pass_trains_as_the_keras_layers(
         losses.append(model.train_on_batch(x, return_dict=True)["loss"])
         updates.append([_np(w) - b for w, b in zip(model.trainable_weights, before)])
     assert losses[0] == pytest.approx(losses[1], rel=1e-4)
+    # Built at `compile`, so every weight is compared (before, the network was
+    # built inside the first step and this loop compared nothing).
+    assert len(updates[0]) == len(updates[1]) == len(model.trainable_weights) > 0
+    scale = max(np.abs(u).max() for u in updates[1])
     for fast, keras_layers in zip(*updates):
-        assert np.abs(keras_layers).max() > 0
+        if np.abs(keras_layers).max() < 1e-6 * scale:
+            # A bias followed by instance normalisation: its gradient is zero,
+            # and both paths give rounding noise (~1e-11).
+            assert np.abs(fast).max() < 1e-6 * scale
+            continue
         np.testing.assert_allclose(
             fast, keras_layers, rtol=0, atol=2e-3 * np.abs(keras_layers).max()
         )

@@ -51,6 +51,17 @@ class _PerceptualHooks:
             )
         return task.compute_loss(self, x, y_pred)
 
+    def _build_for_training(self):
+        """Creates the weights and the optimizer's slots at `compile`, not in
+        the first training step: TensorFlow traces a step that creates
+        variables a second time (the first step paid its tracing twice)."""
+        if getattr(self, "_perceptual", None) is None:
+            return
+        if not self.built:
+            self.build()
+        if not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+
     @property
     def metrics(self):
         task = getattr(self, "_perceptual", None)
@@ -143,7 +154,8 @@ class PerceptualTrainingMixin(_PerceptualHooks):
                 self, optimizer, loss, style_image=style_image, **kwargs
             )
             loss = None
-        return super().compile(optimizer=optimizer, loss=loss, **kwargs)
+        super().compile(optimizer=optimizer, loss=loss, **kwargs)
+        self._build_for_training()
 
     def _compile_arguments_from_config(self, perceptual):
         from keras_style.training import perceptual as training  # only when training
@@ -225,7 +237,8 @@ class ArbitraryTrainingMixin(_PerceptualHooks):
                     "(Ghiasi's objective). Received: loss="
                     f"{loss!r}, " + ", ".join(f"{k}={kwargs[k]!r}" for k in given)
                 )
-        return super().compile(optimizer=optimizer, loss=loss, **kwargs)
+        super().compile(optimizer=optimizer, loss=loss, **kwargs)
+        self._build_for_training()
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """`keras.Model.fit`, also for datasets of `(photos, paintings)` pairs.
