@@ -132,11 +132,16 @@ def _still_image(path):
     """Whether Pillow reads `path` as a one-frame image: it reads only the
     header, where FFmpeg's probe (and importing PyAV) costs a photo's run a
     tenth of a second. Anything else, animations included, goes to FFmpeg."""
+    import warnings
+
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            return getattr(image, "n_frames", 1) == 1
+        with warnings.catch_warnings():
+            # Only the header is read; loading the image checks its size.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return getattr(image, "n_frames", 1) == 1
     except Exception:  # Pillow cannot read it: FFmpeg decides
         return False
 
