@@ -33,10 +33,8 @@ def _input_size(text):
     return height, width
 
 
-def _baked(preset_dir, args):
+def _baked(stylizer, args):
     """The arbitrary-style network with the --style-image paintings built in."""
-    from keras_style.inference.arbitrary_stylizer import ArbitraryStylizer
-
     if not args.style_image:
         raise ValueError(
             f"{args.style!r} stylizes with any painting: pass --style-image "
@@ -44,7 +42,6 @@ def _baked(preset_dir, args):
             "Received: no --style-image"
         )
     check_painting_weights(args)
-    stylizer = ArbitraryStylizer.from_preset_dir(preset_dir)
     return stylizer.bake(list(args.style_image), args.style_weights, args.style_size)
 
 
@@ -62,7 +59,7 @@ def _network(preset_dir, args, styles):
             f"magenta26; this preset has one style. Received: STYLE={args.style}"
         )
     if "ArbitraryStyleNet" in families:
-        return _baked(preset_dir, args)
+        return _baked(stylizer, args)
     if args.style_image:
         raise ValueError(
             f"--style-image bakes a painting into an arbitrary-style network; "
@@ -70,7 +67,7 @@ def _network(preset_dir, args, styles):
             f"{args.style_image[0]}"
         )
     if "MultiStyleNet" in families and styles is not None:
-        return stylizer.model.fixed_style(stylizer.style_vector(styles))
+        return stylizer.bake(styles)
     return stylizer.model
 
 
