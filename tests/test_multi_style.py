@@ -233,6 +233,11 @@ def test_export_with_every_style_takes_the_weights_as_a_second_input(
     with pytest.raises(ValueError, match="26 weights per image"):
         exported(photo[None].astype("f4"), np.ones(25))
 
+    # The same from Python: `MultiStyleNet.export`.
+    api = magenta26.model.export(tmp_path / "api.onnx")
+    got = load_exported(api)(photo[None].astype("f4"), rows[1])
+    assert np.abs(np.clip(np.round(got[0]), 0, 255) - out[1]).max() <= 1.0
+
     # `magenta26:3=0.5,12=0.5` builds the blend in: one input, as a zoo style.
     baked = tmp_path / "blend.onnx"
     assert cli.main(["export", "magenta26:3=0.5,12=0.5", "-o", str(baked), "-q"]) == 0
