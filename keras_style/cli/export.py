@@ -76,8 +76,8 @@ def run(args):
     import pathlib
 
     from keras_style import zoo
-    from keras_style.cli.stylize import split_style
     from keras_style.export import export_network, sidecar_path
+    from keras_style.presets.names import split_style
     from keras_style.presets.preset_utils import METADATA_FILE
 
     preset, styles = split_style(args.style)

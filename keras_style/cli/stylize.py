@@ -9,7 +9,6 @@ is 1 when images in a folder were skipped.
 """
 
 import os
-import re
 import sys
 
 from keras_style.cli.arguments import (
@@ -20,6 +19,7 @@ from keras_style.cli.arguments import (
     positive_int,
     progress_verbosity,
 )
+from keras_style.presets.names import ARBITRARY, split_style
 
 # --precision: the Keras compute dtype (`Stylizer(dtype=...)`); None: the
 # style's own.
@@ -86,20 +86,6 @@ def _is_video(path):
         if path.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"):
             raise
         return False
-
-
-ARBITRARY = "arbitrary"  # the zoo preset `--style-image` implies
-# `--style magenta26:7`, `--style magenta26:3=0.5,12=0.5`: a multi-style
-# network and which of its styles (the handle itself may hold a colon).
-_STYLE_SUFFIX = re.compile(r"^(?P<preset>.+):(?P<styles>[0-9][0-9=.,\s]*)$")
-
-
-def split_style(text):
-    """`(preset, styles or None)` of a `--style` value."""
-    match = _STYLE_SUFFIX.match(text)
-    if match is None:
-        return text, None
-    return match.group("preset"), match.group("styles")
 
 
 def _style_choice(args):
