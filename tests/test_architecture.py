@@ -136,6 +136,9 @@ def test_lower_layers_do_not_reach_higher_ones():
             assert reaches(module, "keras_style.zoo") == [], module
         if module.startswith(("keras_style.video", "keras_style.export")):
             assert reaches(module, "keras_style.models") == [], module
+        if not module.startswith(("keras_style.app", "keras_style.cli")):
+            # The web app sits on top: only the command line uses it.
+            assert reaches(module, "keras_style.app") == [], module
 
 
 def test_modules_stay_small():

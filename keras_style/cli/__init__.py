@@ -3,7 +3,7 @@
 Each sub-command family lives in its own module of this package: `optimize`,
 `train`, `stylize`, `zoo` (list, download), `sheet` (every style on one
 photo), `convert` (lengstrom, magenta-arbitrary) and
-`export` (SavedModel, ONNX, LiteRT). Each has `add_parser(subparsers)`, which
+`export` (SavedModel, ONNX, LiteRT) and `app` (the web app). Each has `add_parser(subparsers)`, which
 registers its arguments and sets `func` to the handler that runs it;
 `arguments` holds the shared argparse helpers.
 Heavy imports (Keras, the models) happen inside the handlers so `--help`
@@ -15,6 +15,7 @@ the backend framework's C++ log lines out of the output unless asked for
 import argparse
 import sys
 
+from keras_style.cli import app as app_command
 from keras_style.cli import convert as convert_command
 from keras_style.cli import export as export_command
 from keras_style.cli import optimize as optimize_command
@@ -42,6 +43,7 @@ def build_parser():
     sheet_command.add_parser(subparsers)
     convert_command.add_parser(subparsers)
     export_command.add_parser(subparsers)
+    app_command.add_parser(subparsers)
     return parser
 
 
