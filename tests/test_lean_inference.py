@@ -166,3 +166,16 @@ def test_importing_the_package_and_the_zoo_imports_no_framework():
         "print(json.dumps([m for m in FRAMEWORKS if m in sys.modules]))\n"
     )
     assert result == []
+
+
+def test_listing_the_zoo_imports_no_framework(tmp_path):
+    result, _ = _fresh_python(
+        "import contextlib, io, json, sys\n"
+        "from keras_style.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = main(['zoo', 'list', '--cache-dir', sys.argv[1]])\n"
+        "listed = 'magenta26:25' in out.getvalue()\n"
+        "print(json.dumps([code, listed, [m for m in FRAMEWORKS if m in sys.modules]]))\n",
+        tmp_path,
+    )
+    assert result == [0, True, []]

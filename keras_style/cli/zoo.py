@@ -77,7 +77,8 @@ def add_parser(subparsers):
     )
     ls.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
     add_output_options(ls)
-    ls.set_defaults(func=run_list)
+    # Reads the registry and the caches only: no framework to import.
+    ls.set_defaults(func=run_list, needs_backend=False)
     d = zsub.add_parser("download", help="fetch a style into the cache")
     d.add_argument("style", metavar="NAME", help="zoo name or hf://owner/repo[@rev]")
     d.add_argument("--revision")
