@@ -201,3 +201,19 @@ def test_the_command_serves_on_loopback_only_and_stops_on_ctrl_c(tmp_path):
         assert process.wait(timeout=30) == 0
     finally:
         process.kill()
+
+
+def test_old_results_are_deleted_before_a_new_one(tmp_path):
+    import os
+    import time
+
+    from keras_style.app.engine import temporary_output
+
+    old, recent = tmp_path / "old.mp4", tmp_path / "recent.mp4"
+    old.write_bytes(b"x")
+    recent.write_bytes(b"y")
+    an_hour_ago = time.time() - 3601
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    fresh = temporary_output(tmp_path, ".mp4", max_age=3600)
+    assert not old.exists() and recent.exists()
+    assert fresh.parent == tmp_path and fresh.suffix == ".mp4" and not fresh.exists()

@@ -6,6 +6,7 @@ Kept apart from Gradio so that it can be tested, and reused, on its own;
 `keras_style.app.page` only lays these functions out.
 """
 
+import contextlib
 import pathlib
 import queue
 import threading
@@ -296,8 +297,18 @@ class WebcamSession:
         return np.clip(out + 0.5, 0, 255).astype(np.uint8), fps
 
 
-def temporary_output(folder, suffix):
-    """A fresh file name under `folder` (Gradio's cache, cleaned by it)."""
+def temporary_output(folder, suffix, max_age):
+    """A fresh file name under `folder` for a result handed to Gradio.
+
+    Gradio copies a returned file into its own cache (which it cleans), so
+    the file here is needed only until then: results older than `max_age`
+    seconds are deleted first, and the folder itself when the page closes.
+    """
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):  # another request may remove it too
+            if now - old.stat().st_mtime > max_age:
+                old.unlink()
     return folder / f"stylized-{time.time_ns()}{suffix}"

@@ -106,7 +106,9 @@ def build_app(engine=None, *, title="keras-style"):
     engine = engine or StyleEngine()
     styles = engine.styles()
     first = styles[0] if styles else None
-    outputs_dir = tempfile.mkdtemp(prefix="keras-style-app-")
+    # Video results before Gradio copies them into its cache; removed with
+    # the page (TemporaryDirectory cleans up when collected or at exit).
+    outputs = tempfile.TemporaryDirectory(prefix="keras-style-app-")
 
     with gr.Blocks(
         title=title,
@@ -293,7 +295,7 @@ def build_app(engine=None, *, title="keras-style"):
                     at = (done, total) if total else None  # None: no total known
                     progress(at, desc="Stylizing frames", unit="frames")
 
-                out = temporary_output(outputs_dir, ".mp4")
+                out = temporary_output(outputs.name, ".mp4", CACHE_MAX_AGE)
                 return str(engine.stylize_video(clip, style, out, progress=report))
 
             v_run.click(
@@ -340,6 +342,7 @@ def build_app(engine=None, *, title="keras-style"):
                 api_visibility="private",
             )
     page.queue(max_size=32)
+    page.keras_style_outputs = outputs  # lives as long as the page
     return page
 
 
