@@ -12,6 +12,9 @@ pytest_plugins = ("hub_server",)
 
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
+# Gradio (the app's tests) would otherwise report usage and check for updates.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
 # JAX compiles each new shape with full XLA optimisation, which dominates these
 # tiny tests (about 1 s per shape on 2 cores); level 0 compiles ~20x faster.
 # XLA reads the flags when JAX starts its CPU client, at the first computation.

@@ -242,6 +242,32 @@ def test_webcam_streams_stylized_frames(page, shared_data, screenshots):
     assert min(np.abs(styled - f.astype(int)).mean() for f in raw) > 20
 
 
+def test_two_browser_tabs_stylize_at_once(browser, server, photo, tmp_path):
+    from keras_style import zoo
+
+    tabs = [browser.new_page(viewport={"width": 1280, "height": 1000}) for _ in "ab"]
+    try:
+        for tab, style in zip(tabs, ("rain_princess", "wave")):
+            tab.set_default_timeout(60_000)
+            tab.goto(server)
+            tab.set_input_files("#photo input[type=file]", str(photo))
+            _choose(tab, "#style", style)
+        for tab in tabs:  # both requests are in the queue before either ends
+            tab.click("#stylize")
+        for tab, style in zip(tabs, ("rain_princess", "wave")):
+            tab.wait_for_selector("#result img")
+            with tab.expect_download() as download:
+                tab.locator("#result button[aria-label=Download]").click()
+            path = tmp_path / f"{style}.png"
+            download.value.save_as(path)
+            got = np.asarray(Image.open(path).convert("RGB"), int)
+            expected = np.asarray(zoo.load(style).stylize(photo), int)
+            assert np.abs(got - expected).max() <= 1, style
+    finally:
+        for tab in tabs:
+            tab.close()
+
+
 def test_two_clients_at_once_through_the_stylize_endpoint(server, photo):
     from gradio_client import Client, handle_file
 
