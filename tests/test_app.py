@@ -221,3 +221,21 @@ def test_old_results_are_deleted_before_a_new_one(tmp_path):
     fresh = temporary_output(tmp_path, ".mp4", max_age=3600)
     assert not old.exists() and recent.exists()
     assert fresh.parent == tmp_path and fresh.suffix == ".mp4" and not fresh.exists()
+
+
+def test_bound_styles_are_kept_to_a_bound_and_networks_loaded_once(
+    tmp_path, monkeypatch
+):
+    from keras_style.app import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "MAX_BOUND_STYLES", 2)
+    engine = StyleEngine(runtime="keras", cache_dir=str(tmp_path))
+    first = engine.stylizer("magenta26:1")
+    assert engine.stylizer("magenta26:1") is first  # cached
+    engine.stylizer("magenta26:2")
+    engine.stylizer("magenta26:3")
+    assert len(engine._bound) == 2 and ("magenta26:1", None) not in engine._bound
+    # Every bound style shares the one loaded network.
+    assert (
+        engine.stylizer("magenta26:3").network is engine._presets["magenta26"].network
+    )

@@ -6,6 +6,7 @@ Kept apart from Gradio so that it can be tested, and reused, on its own;
 `keras_style.app.page` only lays these functions out.
 """
 
+import collections
 import contextlib
 import pathlib
 import queue
@@ -29,6 +30,9 @@ DEFAULT_OUTPUT_SIZE = 1024
 # camera's size): a quarter of 640x480's pixels, for a live frame rate on a
 # laptop CPU.
 WEBCAM_SIZE = 320
+# Styles and paintings kept ready (their style vectors; each network is
+# loaded once whatever this says).
+MAX_BOUND_STYLES = 64
 # The styles listed first, in this order.
 HEADLINE_STYLES = ("wave", "rain_princess")
 
@@ -55,7 +59,10 @@ class StyleEngine:
         self.runtime = runtime
         self.cache_dir = cache_dir
         self.vgg_weights = vgg_weights
-        self._stylizers = {}
+        self._presets = {}  # preset name -> loaded Stylizer
+        # (style, painting) -> Stylizer bound to it; the least recently used
+        # go first, as every uploaded painting adds one.
+        self._bound = collections.OrderedDict()
         # Running Gatys optimizations: their stop events and threads (`close`).
         self._running = {}
         # Loading a preset (and exporting it once) must happen once even when
@@ -93,9 +100,12 @@ class StyleEngine:
         """A loaded `Stylizer` bound to `style` (or to `painting`), cached."""
         key = (style, None if painting is None else str(painting))
         with self._lock:
-            if key not in self._stylizers:
-                self._stylizers[key] = self._load(style, painting)
-            return self._stylizers[key]
+            if key not in self._bound:
+                self._bound[key] = self._load(style, painting)
+                while len(self._bound) > MAX_BOUND_STYLES:
+                    self._bound.popitem(last=False)
+            self._bound.move_to_end(key)
+            return self._bound[key]
 
     def _load(self, style, painting):
         if painting is not None:
@@ -115,12 +125,11 @@ class StyleEngine:
         return loaded
 
     def _preset(self, preset):
-        key = (preset, "preset")
-        if key not in self._stylizers:
-            self._stylizers[key] = zoo.load(
+        if preset not in self._presets:
+            self._presets[preset] = zoo.load(
                 preset, cache_dir=self.cache_dir, runtime=self.runtime
             )
-        return self._stylizers[key]
+        return self._presets[preset]
 
     # --- Photo tab -------------------------------------------------------------
 
