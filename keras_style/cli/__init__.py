@@ -2,8 +2,8 @@
 
 Each sub-command family lives in its own module of this package: `optimize`,
 `train`, `stylize`, `zoo` (list, download), `sheet` (every style on one
-photo), `convert` (lengstrom, magenta-arbitrary) and
-`export` (SavedModel, ONNX, LiteRT) and `app` (the web app). Each has `add_parser(subparsers)`, which
+photo), `convert` (lengstrom, magenta-arbitrary), `export` (SavedModel, ONNX,
+LiteRT) and `app` (the web app). Each has `add_parser(subparsers)`, which
 registers its arguments and sets `func` to the handler that runs it;
 `arguments` holds the shared argparse helpers.
 Heavy imports (Keras, the models) happen inside the handlers so `--help`

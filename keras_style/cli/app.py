@@ -5,8 +5,7 @@ serves `keras_style.app`'s page on 127.0.0.1 until interrupted.
 """
 
 from keras_style.cli.arguments import positive_int
-
-RUNTIMES = ("auto", "keras", "onnx", "litert")
+from keras_style.cli.stylize import RUNTIMES
 
 
 def run(args):
@@ -40,15 +39,17 @@ def add_parser(subparsers):
         "app",
         help="serve the web app (photo, Gatys, video, webcam) on this machine",
         description=(
-            "Serve a web page to stylize photos, videos and the webcam. It "
-            "listens on 127.0.0.1 only and shares nothing unless --share. "
+            "Serve a web page to stylize photos, videos and the webcam. By default it "
+            "listens on 127.0.0.1 only (--host) and shares nothing unless --share. "
             'Needs the app extra: pip install "keras-style[app]".'
         ),
     )
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (127.0.0.1)"
     )
-    p.add_argument("--port", type=positive_int, help="port (default: a free one)")
+    p.add_argument(
+        "--port", type=positive_int, help="port (default: 7860 or the next free one)"
+    )
     p.add_argument(
         "--share",
         action="store_true",
