@@ -236,27 +236,13 @@ class StyleEngine:
         """Stylizes a clip into `output`, keeping its sound, steadied by
         optical flow (`keras_style.video.stylize_video`).
 
-        `progress(done, total)` is called after each batch of frames (`total`
-        is None when the container does not say).
+        `progress(done, total)` is called after each frame (`total` is None
+        when the container does not say).
         """
-        from keras_style import video as video_io
-
         if video is None:
             raise ValueError("Upload a video first. Received: no video")
-        stylizer = self.stylizer(style, painting)
-        total = video_io.probe(video).frames or None
-        done = 0
-
-        def frames(batch):
-            nonlocal done
-            out = stylizer.stylize(list(batch))
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
-            return out
-
-        return video_io.stylize_video(
-            frames, video, output, consistency="flow", max_size=max_size
+        return self.stylizer(style, painting).stylize_video(
+            video, output, consistency="flow", max_size=max_size, progress=progress
         )
 
     # --- Webcam tab -------------------------------------------------------------

@@ -97,7 +97,8 @@ class MediaMixin:
                 side is at most this (the output has that size).
             batch_size: frames per network call.
             start, end: optional times in seconds to cut the clip.
-            **kwargs: `crf`, `codec`, `audio`, `blend`, `verbose`, tiling.
+            **kwargs: `crf`, `codec`, `audio`, `blend`, `verbose`,
+                `progress`, tiling.
 
         Returns:
             The output path as a `pathlib.Path`.

@@ -185,6 +185,7 @@ def stylize_video(
     tile_size=None,
     tile_overlap=None,
     verbose=0,
+    progress=None,
 ):
     """Stylizes a video file, keeping its timing and sound.
 
@@ -217,6 +218,9 @@ def stylize_video(
         audio: `False` drops the sound.
         tile_size, tile_overlap: as in `Stylizer.stylize`.
         verbose: 1 shows a progress bar, 2 plain lines, 0 nothing.
+        progress: optional `progress(done, total)` called after each
+            written frame (`total` is None when the container does not say),
+            e.g. for a web page's progress bar.
 
     Returns:
         The output path as a `pathlib.Path`.
@@ -241,14 +245,14 @@ def stylize_video(
     check_output_path(output)
     with VideoReader(input, max_size=max_size, start=start, end=end) as reader:
         info = reader.info()
+        total = info.frames
+        if total and (start is not None or end is not None) and info.duration:
+            span = (end or info.duration) - (start or 0.0)
+            total = max(1, round(total * span / info.duration))
         progbar = None
         if verbose:
             from keras_style.utils.progbar import Progbar
 
-            total = info.frames
-            if total and (start is not None or end is not None) and info.duration:
-                span = (end or info.duration) - (start or 0.0)
-                total = max(1, round(total * span / info.duration))
             progbar = Progbar(total, verbose=verbose, unit_name="frame")
         with VideoWriter(
             output,
@@ -288,6 +292,8 @@ def stylize_video(
                 writer.write(out, pts, duration)
                 if progbar is not None:
                     progbar.update(min(count, progbar.target or count))
+                if progress is not None:
+                    progress(count, total or None)
             if not count:
                 # Raised inside the writer's block: no empty file is left.
                 raise ValueError(
