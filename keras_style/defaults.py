@@ -110,3 +110,7 @@ TRAIN_LOSS_WEIGHTS = {
 # against 128 px crops gave motifs larger than the crops, 4x (512 px) still
 # stripes across the whole picture; 2x keeps several motifs per crop.
 TRAIN_STYLE_SIZE_RATIO = 2
+
+# The web app (`keras-style app`, `keras_style.app`): uploads over this many
+# MB are refused by the page before any handler sees them.
+APP_MAX_UPLOAD_MB = 25

@@ -19,9 +19,6 @@ from keras_style import zoo
 from keras_style.image import load_image
 from keras_style.presets.names import ARBITRARY, split_style
 
-# Default size cap of uploads; the page refuses larger files before they reach
-# these functions.
-MAX_UPLOAD_MB = 25
 # Most pixels along the longest side of a Photo-tab result: larger photos are
 # stylized at this size and scaled back up (`Stylizer.stylize(max_size=)`).
 OUTPUT_SIZES = (256, 512, 1024, 2048)

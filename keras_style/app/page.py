@@ -13,11 +13,11 @@ import threading
 
 from keras_style.app.engine import (
     DEFAULT_OUTPUT_SIZE,
-    MAX_UPLOAD_MB,
     OUTPUT_SIZES,
     StyleEngine,
     temporary_output,
 )
+from keras_style.defaults import APP_MAX_UPLOAD_MB
 
 APP_EXTRA = 'pip install "keras-style[app]"'
 # Seconds between webcam frames sent by the browser, and the longest a stream
@@ -352,7 +352,7 @@ def launch(
     host="127.0.0.1",
     port=None,
     share=False,
-    max_upload_mb=MAX_UPLOAD_MB,
+    max_upload_mb=APP_MAX_UPLOAD_MB,
     block=True,
 ):
     """Builds and serves the page; returns the launched `gradio.Blocks`.

@@ -6,11 +6,11 @@ serves `keras_style.app`'s page on 127.0.0.1 until interrupted.
 
 from keras_style.cli.arguments import positive_int
 from keras_style.cli.stylize import RUNTIMES
+from keras_style.defaults import APP_MAX_UPLOAD_MB
 
 
 def run(args):
     from keras_style.app import StyleEngine, launch
-    from keras_style.app.engine import MAX_UPLOAD_MB
 
     engine = StyleEngine(
         runtime=args.runtime, cache_dir=args.cache_dir, vgg_weights=args.vgg_weights
@@ -20,7 +20,7 @@ def run(args):
         host=args.host,
         port=args.port,
         share=args.share,
-        max_upload_mb=args.max_upload_mb or MAX_UPLOAD_MB,
+        max_upload_mb=args.max_upload_mb,
         block=False,
     )
     print(f"keras-style app: serving on {page.local_url} (Ctrl+C to stop)")
@@ -62,7 +62,10 @@ def add_parser(subparsers):
         help="what runs the networks (auto: ONNX Runtime when installed)",
     )
     p.add_argument(
-        "--max-upload-mb", type=positive_int, help="largest upload in MB (25)"
+        "--max-upload-mb",
+        type=positive_int,
+        default=APP_MAX_UPLOAD_MB,
+        help=f"largest upload in MB ({APP_MAX_UPLOAD_MB})",
     )
     p.add_argument(
         "--vgg-weights",
