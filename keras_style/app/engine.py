@@ -254,6 +254,11 @@ class WebcamSession:
 
     Keeps the flow history (a `FlowStabilizer`) and a frames-per-second
     meter; a change of style starts the history afresh.
+
+    Example:
+
+    >>> session = StyleEngine().webcam()
+    >>> styled, fps = session(frame, "wave")  # frame: (H, W, 3) uint8
     """
 
     def __init__(self, engine, max_size=WEBCAM_SIZE):

@@ -359,6 +359,13 @@ def launch(
 
     Binds to `host` (loopback by default: nothing is reachable from other
     machines) and makes no public link unless `share=True`.
+
+    Example:
+
+    >>> page = launch(StyleEngine(runtime="onnx"), port=7860, block=False)
+    >>> page.local_url
+    'http://127.0.0.1:7860/'
+    >>> page.close()
     """
     page = build_app(engine)
     page.launch(
