@@ -18,6 +18,7 @@ from keras_style.version import __version__ as __version__
 _LAZY = {
     "callbacks": ("keras_style.training.callbacks", None),
     "convert": ("keras_style.convert", None),
+    "distributed": ("keras_style.distributed", None),
     "data": ("keras_style.training.data", None),
     "features": ("keras_style.losses.vgg", None),
     "image": ("keras_style.image", None),

@@ -139,6 +139,9 @@ def test_lower_layers_do_not_reach_higher_ones():
         if not module.startswith(("keras_style.app", "keras_style.cli")):
             # The web app sits on top: only the command line uses it.
             assert reaches(module, "keras_style.app") == [], module
+        if not module.startswith(("keras_style.distributed", "keras_style.cli")):
+            # So do the Ray runs: the library below never needs Ray.
+            assert reaches(module, "keras_style.distributed") == [], module
 
 
 def test_modules_stay_small():

@@ -39,6 +39,16 @@ def non_negative_int(text):
     return _int_at_least(text, 0)
 
 
+def non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0.0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be a number >= 0. Received: {text!r}")
+    return value
+
+
 def _int_at_least(text, minimum):
     try:
         return check_int(int(text), "value", minimum=minimum)
