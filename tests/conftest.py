@@ -14,6 +14,8 @@ PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # Gradio (the app's tests) would otherwise report usage and check for updates.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# Nor may the local Ray cluster of the Ray tests report usage statistics.
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 # JAX compiles each new shape with full XLA optimisation, which dominates these
 # tiny tests (about 1 s per shape on 2 cores); level 0 compiles ~20x faster.

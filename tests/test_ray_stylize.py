@@ -35,9 +35,18 @@ NO_VIDEO_FLOW = dict(consistency="none")
 
 @pytest.fixture(scope="module", autouse=True)
 def ray_cluster():
+    # The workers inherit these: credentials for the local S3 server below.
+    saved = dict(os.environ)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
     yield
     ray.shutdown()
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _photos(folder, count, seed=0):
@@ -200,18 +209,46 @@ def test_a_killed_worker_is_replaced_and_nothing_is_lost(tmp_path):
         Image.open(out / name).load()
 
 
-def test_uri_source_and_multi_style_network(tmp_path):
+@pytest.fixture(scope="module")
+def s3():
+    """A local S3-compatible server (moto's), and the URI options to reach it."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield (
+        f"endpoint_override={host}:{port}&scheme=http&region=us-east-1"
+        "&allow_bucket_creation=true"
+    )
+    server.stop()
+
+
+def test_s3_bucket_in_and_out_with_a_multi_style_network(s3, tmp_path):
+    from pyarrow import fs as pafs
+
     folder = tmp_path / "in"
     names = _photos(folder, 6, seed=2)
-    out_uri = (tmp_path / "out").as_uri()
+    (folder / "broken.png").write_bytes(b"broken")
+    bucket, _ = pafs.FileSystem.from_uri(f"s3://photos?{s3}")
+    bucket.create_dir("photos")
+    pafs.copy_files(str(folder), "photos/in", pafs.LocalFileSystem(), bucket)
     result = stylize_dataset(
-        folder.as_uri(), out_uri, "magenta26:7", strength=0.8, verbose=0
-    )
+        f"s3://photos/in?{s3}", f"s3://photos/out?{s3}", "magenta26:7",
+        strength=0.8, batch_size=4, verbose=0,
+    )  # fmt: skip
     assert sorted(result.written) == sorted(names)
+    assert list(result.failed) == ["broken.png"]
+    pafs.copy_files("photos/out", str(tmp_path / "out"), bucket, pafs.LocalFileSystem())
     ref = zoo.load("magenta26").with_style(7)
     ref.stylize_folder(folder, tmp_path / "ref", strength=0.8, verbose=0)
+    assert _files(tmp_path / "out") == sorted(names)
     for name in names:
         assert _max_difference(tmp_path / "out" / name, tmp_path / "ref" / name) <= 1
+    again = stylize_dataset(
+        f"s3://photos/in?{s3}", f"s3://photos/out?{s3}", "magenta26:7",
+        strength=0.8, verbose=0,
+    )  # fmt: skip
+    assert again.written == [] and sorted(again.skipped) == sorted(names)
 
 
 def test_ray_dataset_source_with_a_painting(tmp_path, shared_data):

@@ -111,8 +111,9 @@ def stylize_dataset(
             passes are still split to stay within `max_pass_pixels`).
         num_gpus: GPUs per actor (fractions share a GPU), 0 for CPU.
         address: the Ray cluster to join (`"auto"`, `"ray://host:10001"`);
-            None or `"local"` starts a local one, shut down at the end. An
-            already initialized Ray is used as it is.
+            None or `"local"` starts a local one, shut down at the end
+            (without usage statistics unless `RAY_USAGE_STATS_ENABLED` says
+            otherwise). An already initialized Ray is used as it is.
         verbose: 1 shows Ray's progress and lists failed files on stderr;
             0 is silent.
 
@@ -166,6 +167,10 @@ def stylize_dataset(
 
     started = not ray.is_initialized()
     if started:
+        if address in (None, "local"):
+            # A private cluster on this machine reports no usage statistics,
+            # unless the user asked for it.
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         ray.init(
             address=None if address in (None, "local") else address,
             logging_level="INFO" if verbose else "WARNING",
@@ -192,7 +197,8 @@ def stylize_dataset(
                 batch_size=per_call,
                 compute=ray.data.ActorPoolStrategy(size=min(actors, len(items))),
                 num_gpus=num_gpus,
-                num_cpus=1,
+                # Ray caps each actor's threads (OMP_NUM_THREADS) at this.
+                num_cpus=_cpus_per_actor(ray, actors, num_gpus),
             )
             rows.extend(ds.iter_rows())
     finally:
@@ -239,6 +245,16 @@ def _spec(style, style_image, style_weights, style_size, **kwargs):
         style_size=style_size,
         **kwargs,
     )
+
+
+def _cpus_per_actor(ray, actors, num_gpus):
+    """One CPU per GPU actor; on CPUs, the cluster's CPUs shared out (a
+    whole number, so that the actors fit on the machines)."""
+    if num_gpus:
+        return 1
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    per_node = min((int(n["Resources"].get("CPU", 1)) for n in nodes), default=1)
+    return max(1, min(per_node, int(ray.cluster_resources().get("CPU", 1)) // actors))
 
 
 def _default_actors(ray, num_gpus):
@@ -313,16 +329,32 @@ def _dataset(ray, source, items, source_loc, per_call):
                 else []
             )
         )
+        # Sorted before the actors start: they would otherwise hold the
+        # CPUs that the sort waits for.
+        return ds.sort(["height", "width"]).materialize()
+    if per_call == 1:
+        return ray.data.from_items(items)
+    # Headers are read here from a local disk, by Ray tasks from a remote
+    # store; the few numbers per file are sorted here, much faster than
+    # Ray's distributed sort.
+    if source_loc.is_local:
+        batch = probe({"input": [r["input"] for r in items]}, source=source_loc)
+        probed = [
+            {**r, "height": h, "width": w}
+            for r, h, w in zip(items, batch["height"], batch["width"])
+        ]
     else:
-        ds = ray.data.from_items(items)
-        if per_call == 1:
-            return ds
-        ds = ds.map_batches(
-            probe, fn_kwargs=dict(source=source_loc), batch_size=PROBE_BATCH
+        probed = (
+            ray.data.from_items(items)
+            .map_batches(
+                probe, fn_kwargs=dict(source=source_loc), batch_size=PROBE_BATCH
+            )
+            .take_all()
         )
-    # Sorted before the actors start: they would otherwise hold the CPUs
-    # that the probe and the sort wait for.
-    return ds.sort(["height", "width"]).materialize()
+    probed.sort(key=lambda r: (r["height"], r["width"], r["input"]))
+    return ray.data.from_items(
+        [{k: r[k] for k in ("input", "kind", "height", "width")} for r in probed]
+    )
 
 
 def _relative_paths(source):

@@ -10,7 +10,8 @@ workers ever write one file, which object stores could not merge):
 The fingerprint hashes every setting that changes the pixels (the preset's
 weights, the style, the paintings, strength, colours, sizes, precision,
 video options), so outputs of other settings are never taken as done; the
-runtime is left out, as every runtime matches Keras within one level. A
+runtime and the batch size are left out, as they change no pixel beyond
+one level (every runtime matches Keras within one). A
 batch killed before its record is written is simply redone: outputs are
 written atomically, so redoing one replaces it whole.
 """

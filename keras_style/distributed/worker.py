@@ -86,7 +86,8 @@ class StyleSpec:
             "style_weights": self.style_weights,
             "style_size": self.style_size,
             "dtype": self.dtype,
-            "options": self.options,
+            # How many images share a pass changes no pixel.
+            "options": {k: v for k, v in self.options.items() if k != "batch_size"},
             "video_options": self.video_options,
         }
 
