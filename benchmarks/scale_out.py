@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--style", default="wave")
     parser.add_argument("--runtime", default="keras")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--runs", default="plain,ray-1,ray-2")
     args = parser.parse_args()
 
     import ray
@@ -84,6 +85,7 @@ def main():
         return run
 
     runs = {"plain": plain, "ray-1": on_ray(1), "ray-2": on_ray(2)}
+    runs = {name: runs[name] for name in args.runs.split(",")}
     times = {name: [] for name in runs}
     for repeat in range(args.repeats):
         for name, run in runs.items():
@@ -94,7 +96,7 @@ def main():
             shutil.rmtree(out)
     ray.shutdown()
     shutil.rmtree(work)
-    plain_median = statistics.median(times["plain"])
+    plain_median = statistics.median(times.get("plain", [float("nan")]))
     for name, values in times.items():
         median = statistics.median(values)
         _emit(
