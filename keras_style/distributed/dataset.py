@@ -179,8 +179,14 @@ def stylize_dataset(
     try:
         ray.data.DataContext.get_current().enable_progress_bars = verbose > 0
         files, source_loc = _inputs(ray, source, out)
-        skipped = manifest.done(out, run_key)
-        todo = [f for f in files if output_name(f["input"], f["kind"]) not in skipped]
+        done = manifest.done(out, run_key)
+        todo, skipped = [], []
+        for f in files:
+            name = output_name(f["input"], f["kind"])
+            if name in done:  # written before, with the same settings
+                skipped.append(name)
+            else:
+                todo.append(f)
         manifest.start(out, run_key, settings)
         actors = num_actors or _default_actors(ray, num_gpus)
         worker_args = dict(spec=spec, source=source_loc, output=out, run_key=run_key)

@@ -30,14 +30,6 @@ def fingerprint(settings):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _run_dir(key):
     return posixpath.join(MANIFEST_DIR, key)
 

@@ -66,8 +66,7 @@ class StyleSpec:
 
     def settings(self, preset_dir):
         """Everything that changes the pixels, for `manifest.fingerprint`."""
-        from keras_style.distributed.manifest import file_sha256
-        from keras_style.presets.preset_utils import CONFIG_FILE
+        from keras_style.presets.preset_utils import CONFIG_FILE, sha256_file
 
         paintings = [
             hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
@@ -78,7 +77,7 @@ class StyleSpec:
         return {
             "style": self.style,
             "preset": {
-                p.name: file_sha256(p)
+                p.name: sha256_file(p)
                 for p in files
                 if p.name == CONFIG_FILE or p.name.endswith(".h5")
             },
