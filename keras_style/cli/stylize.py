@@ -383,8 +383,8 @@ def add_parser(subparsers):
     p.add_argument(
         "--ray-actors",
         type=positive_int,
-        help="with --ray: stylizers at once (default: one per GPU with "
-        "--ray-gpus, else one per 2 CPUs of the cluster)",
+        help="with --ray: stylizers at once (default: as many as the "
+        "cluster's GPUs hold with --ray-gpus, else one per 2 CPUs)",
     )
     p.add_argument(
         "--ray-gpus",

@@ -105,8 +105,9 @@ def stylize_dataset(
         video_options: `Stylizer.stylize_video` options for videos, e.g.
             `dict(consistency="flow", end=10)`.
         runtime, dtype, cache_dir, revision: see `Stylizer` and `zoo.load`.
-        num_actors: stylizers running at once (default: one per GPU with
-            `num_gpus`, else one per two CPUs of the cluster).
+        num_actors: stylizers running at once (default: as many as the
+            cluster's GPUs hold with `num_gpus`, e.g. two per GPU with 0.5;
+            else one per two CPUs of the cluster).
         batch_size: images per actor call and per network pass (default 8;
             passes are still split to stay within `max_pass_pixels`).
         num_gpus: GPUs per actor (fractions share a GPU), 0 for CPU.
