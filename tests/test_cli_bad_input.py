@@ -42,6 +42,7 @@ STYLIZE_CASES = [
     (["{t}/photo.png", "-o", "{t}/o.png", "--strength", "2"], "strength=2"),
     (["{t}/tiny.png", "-o", "{t}/o.png"], "tiny.png) is too small"),
     (["{t}/missing.png", "-o", "{t}/o.png"], "INPUT="),
+    (["{t}/photo.png", "-o", "{t}/o.png", "--ray-actors", "2"], "add --ray"),
 ]
 
 

@@ -5,7 +5,8 @@ destination (a file, or a folder for several inputs or a folder input), loads
 the style from the zoo, the Hub or a preset directory (run by Keras or, with
 `--runtime`, by an exported file's own runtime), binds the paintings of
 `--style-image` for the arbitrary-style network, and stylizes. The exit code
-is 1 when images in a folder were skipped.
+is 1 when images in a folder were skipped. `--ray` hands a folder or URI to
+`stylize_on_ray`.
 """
 
 import os
@@ -16,9 +17,13 @@ from keras_style.cli.arguments import (
     add_painting_options,
     check_output_file,
     check_painting_weights,
-    non_negative_float,
     positive_int,
     progress_verbosity,
+)
+from keras_style.cli.stylize_on_ray import (
+    add_ray_options,
+    check_without_ray,
+    run_on_ray,
 )
 from keras_style.presets.names import ARBITRARY, split_style
 
@@ -159,7 +164,8 @@ def run(args):
             f"Received: KERAS_STYLE_RUNTIME={args.runtime!r}"
         )
     if args.ray is not None:
-        return _run_on_ray(args)
+        return run_on_ray(args, dtype=PRECISIONS[args.precision])
+    check_without_ray(args)
     style = _style_choice(args)
     pairs = _stylize_outputs(args.inputs, args.output, args.overwrite)
     from keras_style.cli.backend import quiet_backend
@@ -251,58 +257,6 @@ def run(args):
     return 1 if skipped else 0
 
 
-def _run_on_ray(args):
-    """`--ray`: one folder or URI, stylized by `stylize_dataset`."""
-    from keras_style.distributed import require_ray, stylize_dataset
-
-    require_ray()  # a missing extra is one line, before anything loads
-    if len(args.inputs) != 1:
-        raise ValueError(
-            "--ray stylizes one folder or URI. "
-            f"Received: INPUT={[str(p) for p in args.inputs]}"
-        )
-    if args.overwrite:
-        raise ValueError(
-            "--ray never writes into its input folder; --overwrite does not "
-            "apply. Received: --overwrite"
-        )
-    check_painting_weights(args)
-    video_options = dict(consistency=args.consistency, start=args.start, end=args.end)
-    result = stylize_dataset(
-        args.inputs[0],
-        args.output,
-        args.style,
-        style_image=args.style_image or None,
-        style_weights=args.style_weights,
-        style_size=args.style_size,
-        strength=args.strength,
-        preserve_colors=args.preserve_colors,
-        max_size=args.max_size,
-        tile_size=args.tile_size,
-        tile_overlap=args.tile_overlap,
-        video_options=video_options,
-        runtime=args.runtime,
-        dtype=PRECISIONS[args.precision],
-        cache_dir=args.cache_dir,
-        revision=args.revision,
-        num_actors=args.ray_actors,
-        batch_size=args.batch_size,
-        num_gpus=args.ray_gpus,
-        address=args.ray,
-        verbose=0 if args.quiet else 1,
-    )
-    if args.quiet:
-        for name, reason in result.failed.items():
-            print(f"failed {name}: {reason}", file=sys.stderr)
-    else:
-        print(
-            f"{args.inputs[0]} -> {args.output}: {len(result.written)} written, "
-            f"{len(result.skipped)} skipped (written before with the same "
-            f"settings), {len(result.failed)} failed"
-        )
-    return 1 if result.failed else 0
-
-
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "stylize",
@@ -370,28 +324,7 @@ def add_parser(subparsers):
         help="compute precision of the keras runtime (default: the style's, "
         "fp32); bf16 is faster on CPUs with AVX512-BF16 or AMX and on GPUs",
     )
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="local",
-        metavar="ADDRESS",
-        help="stylize one folder or URI (s3://, gs://, file://) on Ray: a local "
-        "cluster (no ADDRESS, or 'local') or the one at ADDRESS ('auto', "
-        "'ray://host:10001'); a rerun skips what is written; needs "
-        'pip install "keras-style[ray]"',
-    )
-    p.add_argument(
-        "--ray-actors",
-        type=positive_int,
-        help="with --ray: stylizers at once (default: as many as the "
-        "cluster's GPUs hold with --ray-gpus, else one per 2 CPUs)",
-    )
-    p.add_argument(
-        "--ray-gpus",
-        type=non_negative_float,
-        default=0,
-        help="with --ray: GPUs per stylizer (0.5 shares a GPU between two)",
-    )
+    add_ray_options(p)
     p.add_argument("--revision", help="Hub revision for hf:// styles")
     p.add_argument("--cache-dir", help="cache root (default $KERAS_STYLE_CACHE)")
     add_output_options(p)
