@@ -35,8 +35,9 @@ class Location:
         if "://" in self.uri:
             self.fs, root = pafs.FileSystem.from_uri(self.uri)
         else:
+            # Absolute: a worker's working directory is not the driver's.
+            self.uri = root = str(pathlib.Path(self.uri).resolve())
             self.fs = pafs.LocalFileSystem()
-            root = str(pathlib.Path(self.uri).resolve())
         self.root = root.rstrip("/") or "/"
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
 
