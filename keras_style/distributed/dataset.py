@@ -272,7 +272,8 @@ def _default_actors(ray, num_gpus):
 
 
 def _inputs(ray, source, out):
-    """`([{"input", "kind"}], source Location or None)` of what to stylize."""
+    """`([{"input", "kind"}], source Location or None)` of what to stylize
+    (a Dataset's items also carry their `path`)."""
     if isinstance(source, ray.data.Dataset):
         if not {"image", "path"} <= set(source.schema().names):
             raise ValueError(
@@ -280,13 +281,14 @@ def _inputs(ray, source, out):
                 "`ray.data.read_images(..., include_paths=True)` makes. "
                 f"Received: columns={source.schema().names}"
             )
-        _, names = _relative_paths(source)
+        paths, names = _relative_paths(source)
         if len(set(names)) != len(names):
             raise ValueError(
                 "The Dataset's paths repeat; each output is named by its path. "
                 f"Received: {len(names) - len(set(names))} repeated path(s)"
             )
-        return [{"input": n, "kind": "image"} for n in names], None
+        items = [{"input": n, "kind": "image", "path": p} for p, n in zip(paths, names)]
+        return items, None
     src = Location(os.fspath(source) if not isinstance(source, str) else source)
     if not src.is_dir():
         raise FileNotFoundError(
@@ -319,20 +321,20 @@ def _inputs(ray, source, out):
 def _dataset(ray, source, items, source_loc, per_call):
     """The Ray Dataset of `items`, images sorted by size."""
     if source_loc is None:  # a Dataset of decoded images
-        names = {r["input"] for r in items}
-        root_names = dict(zip(*_relative_paths(source)))
+        # Only the rows not written before, named as `_inputs` named them.
+        todo = {r["path"]: r["input"] for r in items}
         ds = source.flat_map(
             lambda row: (
                 [
                     {
-                        "input": root_names[row["path"]],
+                        "input": todo[row["path"]],
                         "kind": "image",
                         "image": row["image"],
                         "height": row["image"].shape[0],
                         "width": row["image"].shape[1],
                     }
                 ]
-                if root_names[row["path"]] in names  # not written before
+                if row["path"] in todo
                 else []
             )
         )
