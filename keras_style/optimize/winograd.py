@@ -158,4 +158,4 @@ def xla_winograd_conv3x3():
     fusing. One function for the process, so compiled shapes are reused."""
     import tensorflow as tf
 
-    return tf.function(winograd_conv3x3, jit_compile=True)
+    return tf.function(winograd_conv3x3, jit_compile=True, autograph=False)
