@@ -7,6 +7,7 @@ Python or the command line, imports no backend framework at all.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -19,7 +20,8 @@ from keras_style import cli, zoo
 
 FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
 
-pytestmark = pytest.mark.default_runtime
+# Slow: each test starts a fresh interpreter or exports.
+pytestmark = [pytest.mark.default_runtime, pytest.mark.slow]
 
 pytest.importorskip("onnxruntime", reason="the onnx runtime is not installed")
 pytest.importorskip("tf2onnx", reason="ONNX export needs tf2onnx")
@@ -39,18 +41,30 @@ def _fresh_python(code, *args):
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
-@pytest.fixture
-def exported_preset(tmp_path, rng):
+@pytest.fixture(scope="module")
+def _exported_once(tmp_path_factory):
     """A small preset, its Keras result on a photo, and a cache holding its
-    ONNX export (made by a first load, which says so on stderr)."""
-    preset = tiny_net(0).save_to_preset(tmp_path / "tiny")
-    photo = tmp_path / "photo.png"
-    Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype="uint8")).save(photo)
+    ONNX export (made by a first load, which says so on stderr). Exporting
+    takes seconds, so the module shares one."""
+    root = tmp_path_factory.mktemp("lean")
+    preset = tiny_net(0).save_to_preset(root / "tiny")
+    photo = root / "photo.png"
+    pixels = np.random.default_rng(0).integers(0, 256, (37, 53, 3), dtype="uint8")
+    Image.fromarray(pixels).save(photo)
     expected = np.asarray(zoo.load(preset).stylize(photo), "int16")
-    cache = tmp_path / "cache"
+    cache = root / "cache"
     first = zoo.load(preset, runtime="onnx", cache_dir=cache)
     assert first.runtime == "onnx" and first.model is not None  # Keras exported it
     return preset, photo, expected, cache
+
+
+@pytest.fixture
+def exported_preset(_exported_once, tmp_path):
+    """`_exported_once`, with a cache of this test's own (tests damage it)."""
+    preset, photo, expected, cache = _exported_once
+    own_cache = tmp_path / "cache"
+    shutil.copytree(cache, own_cache)
+    return preset, photo, expected, own_cache
 
 
 # Children define FRAMEWORKS first (see _fresh_python).
