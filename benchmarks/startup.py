@@ -11,7 +11,8 @@ and our lean path on that same network (magenta26's style 7 baked into a
 photo-to-photo preset).
 One JSON line per command: the median wall time.
 
-`python benchmarks/startup.py train [--checkout DIR ...] [--repeats 5]` starts
+`python benchmarks/startup.py train [--checkout DIR ...] [--repeats 5]
+[--compilation-cache]` starts
 a fresh Python per run (TensorFlow backend unless KERAS_BACKEND says
 otherwise), builds a `TransformNet`, compiles it with the VGG19 loss network
 (random weights: their values do not change the time) and runs one
@@ -19,7 +20,10 @@ otherwise), builds a `TransformNet`, compiles it with the VGG19 loss network
 from process start to the end of that step, and of a second step. With
 several `--checkout` folders (other clones of keras-style, e.g. the previous
 commit) the runs alternate between them, so before and after are measured
-side by side in one invocation. One JSON line per checkout: medians.
+side by side in one invocation. `--compilation-cache` adds the first checkout
+with a warm XLA compilation cache (`use_compilation_cache`, which
+`keras-style train` sets up), as a rerun sees it. One JSON line per variant:
+medians.
 """
 
 import argparse
@@ -33,9 +37,12 @@ import tempfile
 import time
 
 CHILD = r"""
-import time
-start = float(__import__("sys").argv[1])
+import sys, time
+start = float(sys.argv[1])
 import numpy as np
+if len(sys.argv) > 2:  # a warm compilation cache (keras-style train's default)
+    from keras_style.utils.backend_config import use_compilation_cache
+    use_compilation_cache(sys.argv[2])
 try:
     from keras_style.models.transform_net import TransformNet
 except ImportError:  # checkouts from before the layered package
@@ -52,14 +59,15 @@ print(first, time.time() - t)
 """
 
 
-def run_once(checkout):
+def run_once(checkout, compilation_cache=None):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (checkout, env.get("PYTHONPATH")) if p
     )
     start = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, repr(start)],
+        [sys.executable, "-c", CHILD, repr(start)]
+        + ([compilation_cache] if compilation_cache else []),
         env=env,
         # `python -c` puts the working directory first on sys.path: it must
         # be the checkout, or every run imports the caller's copy.
@@ -173,20 +181,33 @@ def main(argv=None):
     p.add_argument("--checkout", action="append", help="train: a keras-style clone")
     p.add_argument("--photo", help="cli: the photo")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument(
+        "--compilation-cache",
+        action="store_true",
+        help="train: also time the first checkout with a warm compilation cache",
+    )
     args = p.parse_args(argv)
     if args.task == "cli":
         return bench_cli(args)
     checkouts = args.checkout or [os.path.dirname(os.path.dirname(__file__)) or "."]
-    times = {c: [] for c in checkouts}
+    variants = [(c, None) for c in checkouts]
+    if args.compilation_cache:
+        # The first checkout again, with a compilation cache warmed by one
+        # untimed run: what a rerun of `keras-style train` sees.
+        cache = tempfile.mkdtemp(prefix="compiled_")
+        run_once(os.path.abspath(checkouts[0]), cache)
+        variants.append((checkouts[0], cache))
+    times = {v: [] for v in variants}
     for _ in range(args.repeats):
-        for checkout in checkouts:  # alternating
-            times[checkout].append(run_once(os.path.abspath(checkout)))
-    for checkout, runs in times.items():
+        for checkout, cache in variants:  # alternating
+            times[checkout, cache].append(run_once(os.path.abspath(checkout), cache))
+    for (checkout, cache), runs in times.items():
         print(
             json.dumps(
                 {
                     "task": "train_startup",
                     "checkout": checkout,
+                    "compilation_cache": "warm" if cache else "none",
                     "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
                     "batch": 2,
                     "size": 128,

@@ -16,6 +16,10 @@ PROJECT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 # Nor may the local Ray cluster of the Ray tests report usage statistics.
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+# `keras-style train` and `optimize` keep XLA's compiled steps in the user's
+# cache and edit TF_XLA_FLAGS; tests run those commands in-process, so only the
+# tests of that cache turn it on.
+os.environ["KERAS_STYLE_COMPILATION_CACHE"] = "off"
 
 # JAX compiles each new shape with full XLA optimisation, which dominates these
 # tiny tests (about 1 s per shape on 2 cores); level 0 compiles ~20x faster.

@@ -3,6 +3,9 @@
 import importlib.util
 import json
 import math
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -78,6 +81,7 @@ def _fit(model, folder, epochs=1, steps=2, size=16, **kwargs):
     )
 
 
+@pytest.mark.slow
 def test_fit_reduces_the_perceptual_loss(folder, style, monkeypatch):
     model = TransformNet(**SMALL)
     model.compile(
@@ -107,6 +111,7 @@ def test_fit_reduces_the_perceptual_loss(folder, style, monkeypatch):
 
 
 @pytest.mark.parametrize("network", ["vgg16", "vgg19"])
+@pytest.mark.slow
 def test_loss_network_hand_written_pass_trains_as_the_keras_layers(
     style, network, no_xla
 ):
@@ -157,6 +162,7 @@ def test_loss_network_hand_written_pass_trains_as_the_keras_layers(
 
 
 @pytest.mark.parametrize("upsampling", ["nearest", "transpose"])
+@pytest.mark.slow
 def test_variants_train(folder, style, upsampling):
     model = TransformNet(filters=(8, 16, 32), residual_blocks=1, upsampling=upsampling)
     model.compile(style_image=style, vgg_weights=None, style_size=32, **EAGER)
@@ -179,6 +185,7 @@ def test_loss_network_is_frozen_and_not_part_of_the_model(style):
         assert not any(w.value.requires_grad for w in vgg.weights)
 
 
+@pytest.mark.slow
 def test_compile_config_round_trip_and_resume_from_keras_file(
     folder, style, vgg_file, tmp_path
 ):
@@ -256,6 +263,7 @@ def test_default_loss_network_is_vgg19_and_style_size_follows_the_crops():
         training.default_style_size(1.5)
 
 
+@pytest.mark.slow
 def test_fit_on_a_dataset_emits_no_warnings(folder, style, recwarn, no_xla):
     model = TransformNet(**SMALL)
     model.compile(style_image=style, vgg_weights=None, style_size=32, **EAGER)
@@ -273,6 +281,7 @@ def test_plain_compile_still_trains_supervised(rng):
     assert set(history.history) == {"loss"}
 
 
+@pytest.mark.slow
 def test_mixed_precision_training_tracks_float32(folder, style):
     """`mixed_bfloat16` (`keras-style train --mixed-precision`): the loss
     network runs in bf16 too, and 8 steps from the same start reach the
@@ -368,12 +377,76 @@ def _train_args(style, folder, out, *extra):
     ]
 
 
+@pytest.mark.slow
+def test_cli_train_keeps_the_compiled_step_for_the_next_run(style, folder, tmp_path):
+    """`keras-style train` caches XLA's compiled training step in the
+    keras-style cache (TensorFlow and JAX; PyTorch compiles nothing)."""
+    cache = tmp_path / "cache"
+    env = dict(
+        os.environ,
+        KERAS_STYLE_CACHE=str(cache),
+        KERAS_STYLE_COMPILATION_CACHE="on",
+        # This tiny step compiles in under JAX's default 1 s threshold.
+        JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+    )
+    args = _train_args(style, folder, tmp_path / "out")
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_style.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    compiled = sorted(p.name for p in (cache / "compiled").glob("*"))
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        assert any(name.startswith("xla_compile_cache") for name in compiled)
+    elif backend == "jax":
+        assert any("train_step" in name for name in compiled), compiled
+    else:
+        assert compiled == []
+
+
+def test_compilation_cache_setting(tmp_path, monkeypatch):
+    from keras_style.utils.backend_config import use_compilation_cache
+
+    monkeypatch.setenv("KERAS_STYLE_COMPILATION_CACHE", "off")
+    assert use_compilation_cache(tmp_path / "a") is False
+    monkeypatch.setenv("KERAS_STYLE_COMPILATION_CACHE", "on")
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        monkeypatch.setenv("TF_XLA_FLAGS", "--tf_xla_auto_jit=0")
+        assert use_compilation_cache(tmp_path / "a") is True
+        assert os.environ["TF_XLA_FLAGS"] == (
+            f"--tf_xla_auto_jit=0 --tf_xla_persistent_cache_directory={tmp_path / 'a'}"
+        )
+        # The user's (or an earlier) choice stands.
+        assert use_compilation_cache(tmp_path / "b") is False
+        assert (tmp_path / "a").is_dir() and not (tmp_path / "b").exists()
+    elif backend == "jax":
+        import jax
+
+        before = jax.config.jax_compilation_cache_dir
+        try:
+            jax.config.update("jax_compilation_cache_dir", None)
+            assert use_compilation_cache(tmp_path / "a") is True
+            assert jax.config.jax_compilation_cache_dir == str(tmp_path / "a")
+            assert use_compilation_cache(tmp_path / "b") is False
+        finally:
+            jax.config.update("jax_compilation_cache_dir", before)
+    else:
+        assert use_compilation_cache(tmp_path / "a") is False
+        assert not (tmp_path / "a").exists()
+
+
 def _losses_csv_steps(path):
     lines = path.read_text().splitlines()
     assert lines[0].split(",")[:2] == ["step", "loss"]
     return [int(line.split(",")[0]) for line in lines[1:]]
 
 
+@pytest.mark.slow
 def test_cli_train_writes_a_loadable_preset_and_resumes(
     style, folder, tmp_path, capsys, no_xla, recwarn
 ):
@@ -428,6 +501,7 @@ def test_cli_train_writes_a_loadable_preset_and_resumes(
     assert "--residual-blocks" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_train_loss_network_and_taps(style, folder, tmp_path, no_xla):
     out = tmp_path / "vgg16_style"
     args = _train_args(style, folder, out, "--preview-every", "0")
@@ -451,6 +525,7 @@ def test_cli_train_loss_network_and_taps(style, folder, tmp_path, no_xla):
     assert code == 2
 
 
+@pytest.mark.slow
 def test_trained_preset_is_the_network_only(
     style, folder, tmp_path, monkeypatch, recwarn, caplog, no_xla
 ):
@@ -484,6 +559,7 @@ def test_trained_preset_is_the_network_only(
     np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), rtol=1e-5, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_cli_model_card_shows_working_code(style, folder, tmp_path, no_xla):
     out = tmp_path / "card_style"
     assert cli.main(_train_args(style, folder, out, "--preview-every", "0")) == 0
@@ -549,6 +625,7 @@ def test_cli_train_requires_style_and_data(tmp_path, capsys):
     assert "(--style) is required" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_example_script_runs_end_to_end(style, folder, tmp_path, no_xla):
     spec = importlib.util.spec_from_file_location(
         "train_style_example", PROJECT / "examples" / "train_style.py"

@@ -94,3 +94,13 @@ def quiet_backend(args, *, exports=False):
         from keras_style.utils.backend_config import use_eigen_convolutions_on_jax_cpu
 
         use_eigen_convolutions_on_jax_cpu()
+
+
+def cache_compiled_programs():
+    """Keeps XLA's compiled training and Gatys steps in the keras-style cache
+    (`compiled/`), so a rerun with the same shapes starts without compiling
+    again (`keras_style.utils.backend_config.use_compilation_cache`)."""
+    from keras_style.presets.cache import cache_root
+    from keras_style.utils.backend_config import use_compilation_cache
+
+    use_compilation_cache(cache_root() / "compiled")

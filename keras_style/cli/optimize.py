@@ -14,6 +14,7 @@ from keras_style.cli.arguments import (
     positive_int,
     progress_verbosity,
 )
+from keras_style.cli.backend import cache_compiled_programs
 
 
 def _names(values):
@@ -186,6 +187,7 @@ def run(args):
     from keras_style.image import save_image
     from keras_style.optimize import stylize_optimize
 
+    cache_compiled_programs()
     save_path = None
     if args.save_every:
         save_path = output.with_name(f"{output.stem}_{{iteration:04d}}{output.suffix}")

@@ -16,6 +16,7 @@ from keras_style.cli.arguments import (
     non_negative_int,
     positive_int,
 )
+from keras_style.cli.backend import cache_compiled_programs
 
 
 def add_parser(subparsers):
@@ -158,6 +159,7 @@ def _layer_list(text):
 def run(args):
     from keras_style.training.run import SETTINGS, checkpoint_dir, train_style
 
+    cache_compiled_programs()
     ckpt = checkpoint_dir(args.output)
     if args.resume and not (ckpt / "backup").exists():  # shown when quiet too
         print(

@@ -49,3 +49,61 @@ def use_eigen_convolutions_on_jax_cpu():
         return False
     os.environ["XLA_FLAGS"] = f"{flags} {_YNN_FLAG}=dot".strip()
     return True
+
+
+_TF_CACHE_FLAG = "--tf_xla_persistent_cache_directory"
+
+
+def use_compilation_cache(directory):
+    """Keeps XLA's compiled programs in `directory` across processes.
+
+    A training step or a Gatys step is compiled by XLA the first time it
+    runs, which takes seconds to tens of seconds on a CPU. With this cache a
+    later run with the same shapes (batch, image size, network
+    configuration; not the style or the weights, which are inputs) loads
+    the compiled program instead. The cache only holds programs this
+    machine compiled itself; delete the folder to reclaim its space.
+
+    - TensorFlow: adds `--tf_xla_persistent_cache_directory` to
+      `TF_XLA_FLAGS`, which TensorFlow reads at its first XLA compilation.
+    - JAX: sets `jax_compilation_cache_dir`.
+    - PyTorch: nothing (no XLA).
+
+    Call it before the first compilation. It does nothing when the user
+    already chose a cache (the flag in `TF_XLA_FLAGS`, or JAX's setting), or
+    with `KERAS_STYLE_COMPILATION_CACHE=off`.
+
+    Args:
+        directory: folder for the compiled programs (created when needed).
+
+    Returns:
+        True if a cache was set.
+
+    Example:
+
+    >>> import pathlib
+    >>> folder = pathlib.Path.home() / ".cache" / "keras_style" / "compiled"
+    >>> keras_style.utils.backend_config.use_compilation_cache(folder)
+    """
+    if os.environ.get("KERAS_STYLE_COMPILATION_CACHE", "on") == "off":
+        return False
+    import keras
+
+    directory = os.fspath(directory)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        flags = os.environ.get("TF_XLA_FLAGS", "")
+        if _TF_CACHE_FLAG in flags:
+            return False
+        os.makedirs(directory, exist_ok=True)
+        os.environ["TF_XLA_FLAGS"] = f"{flags} {_TF_CACHE_FLAG}={directory}".strip()
+        return True
+    if backend == "jax":
+        import jax
+
+        if jax.config.jax_compilation_cache_dir:
+            return False
+        os.makedirs(directory, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", directory)
+        return True
+    return False
