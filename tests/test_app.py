@@ -51,6 +51,7 @@ def test_photo_equals_the_api_result(engine, photo):
     assert np.array_equal(np.asarray(original), np.asarray(Image.open(photo)))
 
 
+@pytest.mark.slow
 def test_a_painting_uses_the_arbitrary_network(engine, photo, shared_data):
     painting = shared_data / "styles" / "la_muse.jpg"
     out = engine.stylize_photo(photo, "wave", painting=str(painting))
@@ -88,6 +89,7 @@ def test_previews_show_the_photo_in_every_style(engine, photo):
     assert all(max(image.size) == 32 for image, _ in previews)
 
 
+@pytest.mark.slow
 def test_gatys_hands_out_images_and_stops_when_asked(engine, photo, shared_data):
     painting = shared_data / "styles" / "la_muse.jpg"
     steps = list(engine.gatys(photo, painting, iterations=6, size=64, every=2))
@@ -165,6 +167,7 @@ def test_a_missing_extra_is_one_line_naming_it(monkeypatch, capsys):
     __import__("keras").backend.backend() != "tensorflow",
     reason="one CI leg is enough: the command starts its own process",
 )
+@pytest.mark.slow
 def test_the_command_serves_on_loopback_only_and_stops_on_ctrl_c(tmp_path):
     import os
     import signal

@@ -24,10 +24,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow",
-    reason="one CI leg is enough: the page does not depend on the backend",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        keras.backend.backend() != "tensorflow",
+        reason="one CI leg is enough: the page does not depend on the backend",
+    ),
+]
 
 REQUIRED = os.environ.get("KERAS_STYLE_BROWSER_TESTS") == "required"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

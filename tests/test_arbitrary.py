@@ -165,6 +165,7 @@ def reference_stylize(sessions, photo, painting):
     return transfer.run(None, inputs)[0][0] * 255, embedding.reshape(1, -1)
 
 
+@pytest.mark.slow
 def test_converter_matches_the_weights_only_graphs(
     magenta, magenta_reference, shared_data
 ):
@@ -476,6 +477,7 @@ def test_embedding_cache_key_is_the_pixels(arbitrary, tmp_path, photo):
 # --- one painting baked in: export and exported runtimes ---------------------------
 
 
+@pytest.mark.slow
 def test_baked_painting_exports_like_a_zoo_style(arbitrary, painting, photo, tmp_path):
     pytest.importorskip("onnxruntime")
     from keras_style.export import load_exported, read_sidecar
@@ -501,6 +503,7 @@ def test_baked_painting_exports_like_a_zoo_style(arbitrary, painting, photo, tmp
     assert np.abs(exported - expected).max() <= 1.0
 
 
+@pytest.mark.slow
 def test_onnx_runtime_runs_the_baked_painting(arbitrary, painting, photo, tmp_path):
     pytest.importorskip("onnxruntime")
     fast = zoo.load("arbitrary", runtime="onnx", cache_dir=tmp_path)

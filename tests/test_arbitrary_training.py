@@ -17,6 +17,8 @@ from keras_style.models.arbitrary import (
 )
 from keras_style.training.pair_data import ImagePairDataset, image_pair_dataset
 
+pytestmark = pytest.mark.slow  # training
+
 SIZE = 32  # the predictor is a full MobileNetV2: keep images tiny
 # Tracing the TF train step of MobileNetV2 + VGG19 takes 20 s (a minute with
 # XLA); an eager step takes one. JAX and torch run their usual path.

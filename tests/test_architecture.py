@@ -209,10 +209,12 @@ def _training_modules_loaded_by_inference(extra_import=""):
     )
 
 
+@pytest.mark.slow
 def test_zoo_inference_loads_no_training_code():
     assert _training_modules_loaded_by_inference() == "[]"
 
 
+@pytest.mark.slow
 def test_a_training_import_during_inference_is_seen():
     # The check above can fail: an inference path that pulled in the
     # training entry point would be reported.
@@ -221,6 +223,7 @@ def test_a_training_import_during_inference_is_seen():
     assert "keras_style.training.backup_and_restore" in loaded
 
 
+@pytest.mark.slow
 def test_importing_any_module_changes_no_environment_variable():
     changed = _python(
         "import importlib, os, pkgutil\n"

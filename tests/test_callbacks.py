@@ -81,6 +81,7 @@ def _iterations(model):
 
 
 @pytest.mark.parametrize("crash_at", [7, 12, 25])
+@pytest.mark.slow
 def test_interrupted_fit_resumes_to_the_same_final_step(tmp_path, rng, crash_at):
     x = rng.normal(size=(24, 4)).astype("float32")
     y = x.sum(axis=1, keepdims=True)

@@ -77,6 +77,7 @@ def photos(tmp_path, rng):
     return folder
 
 
+@pytest.mark.slow
 def test_optimize_output_to_a_file_is_short_plain_lines(images):
     # A pipe, not a terminal: periodic lines instead of a redrawn bar, and no
     # TensorFlow / XLA start-up chatter on stderr.
@@ -96,6 +97,7 @@ def test_optimize_output_to_a_file_is_short_plain_lines(images):
     assert "Scale 1/1" in out and "50/50" in out and "wrote out.png" in out
 
 
+@pytest.mark.slow
 def test_verbose_or_the_users_log_level_keeps_backend_logs(tmp_path):
     missing = tmp_path / "missing"
     args = ["convert", "lengstrom", missing, "-o", tmp_path / "preset"]

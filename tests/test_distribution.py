@@ -16,6 +16,8 @@ import textwrap
 import keras
 import pytest
 
+pytestmark = pytest.mark.slow  # training in subprocesses with several devices
+
 # Large enough that one step moves the weights far above float32 noise (the
 # check below is relative to the single-device update).
 LEARNING_RATE = 1e-4

@@ -114,6 +114,7 @@ def test_wave_float32_parity_on_a_photo(format, exports, photo, wave_keras):
 
 
 @pytest.mark.parametrize("format", ["onnx", "litert"])
+@pytest.mark.slow
 def test_reflect_padding_survives_export_at_the_borders(format, exports, rng):
     needs_runtime(format)
     net = tiny_net("reflect", "nearest")
@@ -131,6 +132,7 @@ def test_reflect_padding_survives_export_at_the_borders(format, exports, rng):
     assert np.abs(zero_out - expected)[frame].max() > 5.0
 
 
+@pytest.mark.slow
 def test_zero_padding_and_transposed_upsampling_onnx(exports, rng):
     needs_runtime("onnx")
     net = tiny_net("zero", "transpose")
@@ -186,6 +188,7 @@ def test_sidecar_describes_the_file(exports):
     json.dumps(meta)  # plain JSON
 
 
+@pytest.mark.slow
 def test_input_size_fixes_the_shape(tmp_path, rng):
     onnxruntime = pytest.importorskip("onnxruntime")
     net = tiny_net("reflect", "nearest")
@@ -322,6 +325,7 @@ def test_zoo_load_onnx_runtime_matches_keras_and_is_cached(tmp_path, rng, monkey
     assert np.abs(np.asarray(again.stylize(image), "int16") - expected).max() <= 1
 
 
+@pytest.mark.slow
 def test_cli_stylize_runtime_onnx_matches_keras(tmp_path, rng):
     needs_runtime("onnx")
     preset = tiny_net("reflect", "nearest").save_to_preset(tmp_path / "tiny")

@@ -18,6 +18,8 @@ import keras
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # two training processes
+
 STEPS = 2
 LEARNING_RATE = 1e-4  # moves the weights far above float32 noise in 2 steps
 

@@ -182,6 +182,7 @@ def test_bad_styles_are_named(magenta26, photo):
         magenta26.stylize(photo, style=True)
 
 
+@pytest.mark.slow
 def test_baked_style_exports_and_runs(magenta26, photo, tmp_path):
     pytest.importorskip("onnxruntime")
     fast = zoo.load("magenta26", runtime="onnx", cache_dir=tmp_path)
@@ -203,6 +204,7 @@ def test_bfloat16_stays_close(magenta26):
         assert np.abs(a - b).mean() < 1.5
 
 
+@pytest.mark.slow
 def test_export_with_every_style_takes_the_weights_as_a_second_input(
     magenta26, photo, tmp_path, capsys
 ):
@@ -298,6 +300,7 @@ def test_cli_bad_styles_are_one_line_and_write_nothing(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_sheet_shows_every_offline_style(photo, tmp_path, capsys):
     src = tmp_path / "photo.png"
     Image.fromarray(photo).save(src)
@@ -337,6 +340,7 @@ def test_add_style_trains_only_the_new_rows(magenta26):
     )
 
 
+@pytest.mark.slow
 def test_train_a_new_style_from_the_command_line(magenta26, photo, tmp_path, capsys):
     data = tmp_path / "photos"
     data.mkdir()

@@ -133,6 +133,7 @@ def test_value_and_grad_match_numpy_reference():
 @pytest.mark.parametrize(
     "pooling, border, winograd_min_side", [("max", 0, None), ("avg", 16, 1)]
 )
+@pytest.mark.slow
 def test_hand_written_vgg_forward_matches_keras_model(
     pooling, border, winograd_min_side, monkeypatch
 ):
@@ -324,6 +325,7 @@ def test_keras_optimizer_instance(gatys):
     assert not sgd.built  # a copy did the work, the instance is reusable
 
 
+@pytest.mark.slow
 def test_default_layers_full_vgg19():
     # relu5_1 sits after four 2x2 poolings: 16 px per side is the minimum.
     with pytest.raises(ValueError, match=r"relu5_1.*16 px.*Received: size=16"):

@@ -14,6 +14,8 @@ from keras_style.models.transform_net import TransformNet
 from keras_style.training import perceptual as training
 from keras_style.training.run import checkpoint_dir, train_style
 
+pytestmark = pytest.mark.slow  # whole training runs
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):

@@ -38,6 +38,7 @@ def test_too_small_images_are_a_clear_error(rng):
         net(np.zeros((1, 5, 40, 3), "float32"))
 
 
+@pytest.mark.slow
 def test_full_size_odd_photo_474x712(rng):
     net = TransformNet(residual_blocks=1)
     net.compile()  # plain compile: the compiled predict function
@@ -134,6 +135,7 @@ def test_preset_of_a_trained_model_holds_only_network_weights(tmp_path, rng):
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.slow
 def test_mixed_precision_by_argument_and_global_policy(policy, rng):
     x = rng.uniform(0, 255, (1, 10, 14, 3)).astype("float32")
     by_arg = TransformNet(dtype=policy, **SMALL)
