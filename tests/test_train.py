@@ -424,6 +424,10 @@ def test_compilation_cache_setting(tmp_path, monkeypatch):
         # The user's (or an earlier) choice stands.
         assert use_compilation_cache(tmp_path / "b") is False
         assert (tmp_path / "a").is_dir() and not (tmp_path / "b").exists()
+        # A path with a space would split into an unknown flag: no cache.
+        monkeypatch.delenv("TF_XLA_FLAGS")
+        assert use_compilation_cache(tmp_path / "my cache") is False
+        assert "TF_XLA_FLAGS" not in os.environ
     elif backend == "jax":
         import jax
 

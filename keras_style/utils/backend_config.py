@@ -59,19 +59,23 @@ def use_compilation_cache(directory):
 
     A training step or a Gatys step is compiled by XLA the first time it
     runs, which takes seconds to tens of seconds on a CPU. With this cache a
-    later run with the same shapes (batch, image size, network
-    configuration; not the style or the weights, which are inputs) loads
-    the compiled program instead. The cache only holds programs this
-    machine compiled itself; delete the folder to reclaim its space.
+    later run that compiles the same program loads it instead. The cache
+    only holds programs this machine compiled itself; delete the folder to
+    reclaim its space.
 
     - TensorFlow: adds `--tf_xla_persistent_cache_directory` to
       `TF_XLA_FLAGS`, which TensorFlow reads at its first XLA compilation.
-    - JAX: sets `jax_compilation_cache_dir`.
+      The weights and style targets are inputs of the step, so any style
+      at the same batch, image size and network reuses it.
+    - JAX: sets `jax_compilation_cache_dir`. The style targets are
+      constants of the jitted step: only the same style reuses it.
     - PyTorch: nothing (no XLA).
 
     Call it before the first compilation. It does nothing when the user
-    already chose a cache (the flag in `TF_XLA_FLAGS`, or JAX's setting), or
-    with `KERAS_STYLE_COMPILATION_CACHE=off`.
+    already chose a cache (the flag in `TF_XLA_FLAGS`, or JAX's setting),
+    with `KERAS_STYLE_COMPILATION_CACHE=off`, or on TensorFlow when the
+    folder's path holds whitespace (`TF_XLA_FLAGS` is split on it, and
+    TensorFlow aborts on a word it does not know).
 
     Args:
         directory: folder for the compiled programs (created when needed).
@@ -83,7 +87,7 @@ def use_compilation_cache(directory):
 
     >>> import pathlib
     >>> folder = pathlib.Path.home() / ".cache" / "keras_style" / "compiled"
-    >>> keras_style.utils.backend_config.use_compilation_cache(folder)
+    >>> _ = keras_style.utils.backend_config.use_compilation_cache(folder)
     """
     if os.environ.get("KERAS_STYLE_COMPILATION_CACHE", "on") == "off":
         return False
@@ -93,7 +97,7 @@ def use_compilation_cache(directory):
     backend = keras.backend.backend()
     if backend == "tensorflow":
         flags = os.environ.get("TF_XLA_FLAGS", "")
-        if _TF_CACHE_FLAG in flags:
+        if _TF_CACHE_FLAG in flags or any(c.isspace() for c in directory):
             return False
         os.makedirs(directory, exist_ok=True)
         os.environ["TF_XLA_FLAGS"] = f"{flags} {_TF_CACHE_FLAG}={directory}".strip()
