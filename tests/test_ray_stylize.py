@@ -36,7 +36,7 @@ MODES = ["RGB", "L", "RGBA", "P", "CMYK"]
 # crf=0: lossless H.264. Workers may differ from the one-process run by one
 # level (other thread counts and batches pick other oneDNN kernels), and a
 # lossy encoder turns that into several levels of quantisation noise.
-NO_VIDEO_FLOW = dict(consistency="none", crf=0)
+VIDEO_OPTIONS = dict(consistency="none", crf=0)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -89,7 +89,7 @@ def reference(media, tmp_path_factory):
     folder, _ = media
     out = tmp_path_factory.mktemp("reference")
     result = zoo.load("wave").stylize_folder(
-        folder, out, verbose=0, video_options=NO_VIDEO_FLOW
+        folder, out, verbose=0, video_options=VIDEO_OPTIONS
     )
     return out, result
 
@@ -121,7 +121,7 @@ def test_folder_equals_one_process_run_and_rerun_writes_nothing(
         "wave",
         num_actors=2,
         batch_size=4,
-        video_options=NO_VIDEO_FLOW,
+        video_options=VIDEO_OPTIONS,
         verbose=0,
     )
     assert sorted(result.failed) == ["broken.jpg", "sub/truncated.png"]
@@ -147,7 +147,7 @@ def test_folder_equals_one_process_run_and_rerun_writes_nothing(
         "wave",
         num_actors=2,
         batch_size=4,
-        video_options=NO_VIDEO_FLOW,
+        video_options=VIDEO_OPTIONS,
         verbose=0,
     )
     assert again.written == []
@@ -164,7 +164,7 @@ def test_folder_equals_one_process_run_and_rerun_writes_nothing(
         strength=0.5,
         num_actors=1,
         batch_size=8,
-        video_options=NO_VIDEO_FLOW,
+        video_options=VIDEO_OPTIONS,
         verbose=0,
     )
     assert sorted(other.written) == sorted(result.written)
