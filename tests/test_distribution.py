@@ -50,6 +50,9 @@ def step():
         optimizer=keras.optimizers.SGD(LEARNING_RATE),
         style_image=style,
         loss_network="vgg16",
+        # Two shallow taps: the subject is the distributed step.
+        style_layers=("relu1_2", "relu2_2"),
+        content_layers=("relu2_2",),
         vgg_weights=vgg_path,
         run_eagerly=EAGER,
     )

@@ -67,6 +67,9 @@ SCRIPT = textwrap.dedent(
         optimizer=keras.optimizers.SGD({LEARNING_RATE}),
         style_image=style,
         loss_network="vgg16",
+        # Two shallow taps: the subject is the data-parallel step.
+        style_layers=("relu1_2", "relu2_2"),
+        content_layers=("relu2_2",),
         vgg_weights=vgg_path,
     )
     def values():

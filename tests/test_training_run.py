@@ -41,6 +41,9 @@ TINY = dict(
     preview_every=0,
     checkpoint_every=1,
     vgg_weights=None,  # random: no download
+    # Shallow taps: VGG19's first 3 convolutions (tests/test_train.py).
+    style_layers=["relu1_1", "relu2_1"],
+    content_layers=["relu2_1"],
     seed=0,
     verbose=0,
 )
