@@ -43,12 +43,7 @@ SCRIPT = textwrap.dedent(
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (4, 16, 16, 3)).astype("float32")  # the global batch
     style = rng.uniform(0, 255, (16, 16, 3)).astype("float32")
-    keras.utils.set_random_seed(1)
     if role == "single":
-        vgg = keras.applications.VGG16(
-            include_top=False, weights=None, input_shape=(None, None, 3)
-        )
-        vgg.save_weights(vgg_path)
         batch = x
     else:
         keras.distribution.set_distribution(keras.distribution.DataParallel())
@@ -56,13 +51,9 @@ SCRIPT = textwrap.dedent(
         batch = x[int(role) * share : (int(role) + 1) * share]
     model = TransformNet(filters=(8, 16, 32), residual_blocks=1)
     model.build()
-    # Every run starts from the single run's initial weights.
-    initial = vgg_path + ".initial.npz"
-    if role == "single":
-        np.savez(initial, *model.get_weights())
-    else:
-        saved = np.load(initial)
-        model.set_weights([saved[f"arr_{{i}}"] for i in range(len(saved.files))])
+    # Every run starts from the same initial weights (written by the test).
+    saved = np.load(vgg_path + ".initial.npz")
+    model.set_weights([saved[f"arr_{{i}}"] for i in range(len(saved.files))])
     model.compile(
         optimizer=keras.optimizers.SGD({LEARNING_RATE}),
         style_image=style,
@@ -138,9 +129,20 @@ def _weights(path):
     reason="spawns its own JAX processes; runs once, in the JAX leg",
 )
 def test_two_processes_train_like_one_on_the_global_batch(tmp_path):
-    single = _finish(_launch("single", 0, tmp_path))
+    from keras_style.models.transform_net import TransformNet
+
+    vgg = keras.applications.VGG16(
+        include_top=False, weights=None, input_shape=(None, None, 3)
+    )
+    vgg.save_weights(tmp_path / "vgg.weights.h5")
+    model = TransformNet(filters=(8, 16, 32), residual_blocks=1)
+    model.build()
+    np.savez(tmp_path / "vgg.weights.h5.initial.npz", *model.get_weights())
+    # The single-process run and the two-process job run side by side.
     port = _free_port()
+    single = _launch("single", 0, tmp_path)
     workers = [_launch(str(i), port, tmp_path) for i in range(2)]
+    single = _finish(single)
     logs = [_finish(p) for p in workers]
     w0, w_single = _weights(tmp_path / "weights-single.npz")
     moved = max(float(np.abs(a - b).max()) for a, b in zip(w_single, w0))

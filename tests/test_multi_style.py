@@ -353,6 +353,8 @@ def test_train_a_new_style_from_the_command_line(magenta26, photo, tmp_path, cap
     argv += ["--base", "magenta26", "--epochs", "1", "--steps-per-epoch", "3"]
     argv += ["--batch-size", "2", "--image-size", "32", "--vgg-weights", "none"]
     argv += ["--preview-every", "0", "-q"]
+    # Shallow taps: the subject is what trains, not the loss network's depth.
+    argv += ["--style-layers", "relu1_1,relu2_1", "--content-layers", "relu2_1"]
     assert cli.main(argv) == 0
     mine = zoo.load(out)  # used like any other style
     # Only the new scales and shifts train: the swept rate, not TransformNet's.

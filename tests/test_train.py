@@ -307,6 +307,7 @@ def test_mixed_precision_training_tracks_float32(folder, style):
             loss_network="vgg16",
             vgg_weights=None,
             style_size=20,
+            **SHALLOW_VGG16,
             **EAGER,
         )
         if policy != "float32":
