@@ -1,10 +1,12 @@
-"""Make docs/images/trained_vs_pretrained.jpg: a network trained here with
-`keras-style train` next to the pretrained lengstrom "wave" network.
+"""Make docs/images/trained_vs_pretrained.jpg (and new_style_wave.jpg): a
+network trained here with `keras-style train` next to the pretrained
+lengstrom "wave" network.
 
-Panels: held-out photo | wave painting | ours | lengstrom. The photo is
-scikit-image's public-domain NASA astronaut (`skimage.data.astronaut()`),
-not in the training folder. Also prints, for both networks, the two sides of
-the trade-off (GUIDE §7) measured with the real ImageNet VGG19:
+Panels: held-out photo | wave painting | ours | any `--panel` images | Gatys
+(with `--gatys-iterations`) | lengstrom. The photo is scikit-image's
+public-domain NASA astronaut (`skimage.data.astronaut()`), not in the
+training folder. Also prints, for every output, the two sides of the
+trade-off (GUIDE §7) measured with the real ImageNet VGG19:
 
 - `style_moved`: per style tap (relu1_1 ... relu5_1), how far the output's
   Gram matrix moved from the photo's toward the painting's,
@@ -16,6 +18,11 @@ the trade-off (GUIDE §7) measured with the real ImageNet VGG19:
     keras-style train --style wave.jpg --data photos/ -o wave_trained ...
     python docs/make_trained_example.py wave_trained \\
         --vgg-weights vgg19.weights.h5 [--size 256]
+
+    keras-style train --style wave.jpg --data photos/ -o wave_new --base magenta26
+    python docs/make_trained_example.py wave_new --label "new style on magenta26" \\
+        --panel "full network, 2400 steps=full_panel.png" --gatys-iterations 100 \\
+        --vgg-weights vgg19.weights.h5 -o docs/images/new_style_wave.jpg
 
 Needs the shared test data (`../shared/data` or `$KERAS_STYLE_TEST_DATA`) for
 the painting and the lengstrom weights.
@@ -72,22 +79,44 @@ def measure(vgg, output, photo, painting):
 
 
 def panels(cells, size, label_height=18):
-    sheet = Image.new("RGB", (len(cells) * size, size + label_height), "white")
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
-    for i, (label, image) in enumerate(cells):
+    """`[(label, image)]` side by side, each fitted into `size` x `size`,
+    labels under the tallest image (no blank band for landscape photos)."""
+    images = []
+    for _, image in cells:
         image = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
         scale = size / max(image.size)
-        image = image.resize(
-            (round(image.width * scale), round(image.height * scale)),
-            Image.Resampling.LANCZOS,
+        images.append(
+            image.resize(
+                (round(image.width * scale), round(image.height * scale)),
+                Image.Resampling.LANCZOS,
+            )
         )
+    height = max(image.height for image in images)
+    sheet = Image.new("RGB", (len(cells) * size, height + label_height), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default()
+    for i, ((label, _), image) in enumerate(zip(cells, images)):
         sheet.paste(image, (i * size + (size - image.width) // 2, 0))
         width = draw.textlength(label, font=font)
         draw.text(
-            (i * size + (size - width) / 2, size + 3), label, fill="black", font=font
+            (i * size + (size - width) / 2, height + 3), label, fill="black", font=font
         )
     return sheet
+
+
+def gatys(photo, painting, vgg_weights, iterations):
+    """Gatys et al. with the real VGG19 at the photo's size (L-BFGS)."""
+    from keras_style.optimize import stylize_optimize
+
+    result = stylize_optimize(
+        photo,
+        painting,
+        size=max(photo.shape[:2]),
+        iterations=iterations,
+        vgg_weights=vgg_weights,
+        verbose=0,
+    )
+    return np.asarray(result.image, "float32")
 
 
 def main(argv=None):
@@ -96,6 +125,20 @@ def main(argv=None):
     p.add_argument("--vgg-weights", help="Keras VGG19 weights file, for the measures")
     p.add_argument("--size", type=int, default=256, help="side of the photo")
     p.add_argument("--label", default="ours (keras-style train)")
+    p.add_argument(
+        "--panel",
+        action="append",
+        default=[],
+        metavar="LABEL=IMAGE",
+        help="an image shown as it is after ours, e.g. a panel of an earlier "
+        "figure whose network is no longer at hand (repeatable)",
+    )
+    p.add_argument(
+        "--gatys-iterations",
+        type=int,
+        default=0,
+        help="add a Gatys panel (needs --vgg-weights); 0: none",
+    )
     p.add_argument("--quality", type=int, default=85, help="JPEG quality")
     p.add_argument("-o", "--output", default=str(OUT / "trained_vs_pretrained.jpg"))
     args = p.parse_args(argv)
@@ -110,17 +153,27 @@ def main(argv=None):
         convert_lengstrom(shared_data() / "weights" / "lengstrom-ml5" / "wave"),
         name="wave",
     )
-    outputs = {
-        "ours": np.asarray(ours.stylize(photo), "float32"),
-        "lengstrom": np.asarray(theirs.stylize(photo), "float32"),
-    }
+    outputs = {args.label: np.asarray(ours.stylize(photo), "float32")}
+    for item in args.panel:
+        label, _, path = item.partition("=")
+        image = load_image(path)
+        if image.shape[:2] != photo.shape[:2]:
+            image = np.asarray(
+                Image.fromarray(image.astype(np.uint8)).resize(
+                    photo.shape[1::-1], Image.Resampling.LANCZOS
+                ),
+                "float32",
+            )
+        outputs[label] = image
+    if args.gatys_iterations:
+        if not args.vgg_weights:
+            p.error("--gatys-iterations needs --vgg-weights")
+        outputs[f"Gatys, {args.gatys_iterations} L-BFGS steps"] = gatys(
+            photo, painting, args.vgg_weights, args.gatys_iterations
+        )
+    outputs["pretrained lengstrom wave"] = np.asarray(theirs.stylize(photo), "float32")
     sheet = panels(
-        [
-            ("held-out photo", photo),
-            ("wave (Hokusai)", painting),
-            (args.label, outputs["ours"]),
-            ("pretrained lengstrom wave", outputs["lengstrom"]),
-        ],
+        [("held-out photo", photo), ("wave (Hokusai)", painting), *outputs.items()],
         args.size,
     )
     save_image(sheet, args.output, quality=args.quality)
