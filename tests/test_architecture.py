@@ -218,6 +218,7 @@ def test_zoo_inference_loads_no_training_code():
     assert _training_modules_loaded_by(INFERENCE) == "[]"
 
 
+@pytest.mark.slow
 def test_a_training_import_is_seen():
     # The check above can fail: an inference path that pulled in the
     # training entry point would be reported.
