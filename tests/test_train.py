@@ -21,7 +21,7 @@ from keras_style.training.data import image_dataset
 
 SMALL = dict(filters=(8, 16, 32), residual_blocks=1)
 # Where the loss network is not a test's subject: two shallow taps compile and
-# run VGG19's first 3 convolutions instead of 10, most of these tests' time on
+# run VGG19's first 3 convolutions instead of 13, most of these tests' time on
 # JAX. The default taps are checked without training.
 SHALLOW = dict(style_layers=("relu1_1", "relu2_1"), content_layers=("relu2_1",))
 SHALLOW_VGG16 = dict(style_layers=("relu1_2", "relu2_2"), content_layers=("relu2_2",))
