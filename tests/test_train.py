@@ -716,6 +716,7 @@ def test_stability_weight_is_checked_and_saved(style):
     assert "stability_loss" in [m.name for m in model.metrics]
 
 
+@pytest.mark.slow
 def test_stability_term_is_trained_by_the_step(style):
     """With only the stability term in the loss, the logged term is its
     weight times `stability_loss` of the network before the step, and one
