@@ -206,8 +206,7 @@ def test_compile_config_round_trip_and_resume_from_keras_file(
         content_weight=10.0,
         style_weight=100.0,
         style_size=24,
-        style_layers=("relu1_2", "relu2_2"),
-        content_layers=("relu2_2",),
+        **SHALLOW_VGG16,
         **EAGER,
     )
     config = model.get_compile_config()
