@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from keras_style.convert.lengstrom import convert_lengstrom
-from keras_style.image import load_image, save_image
+from keras_style.image import load_image, resize, save_image
 from keras_style.inference.stylizer import Stylizer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -142,6 +142,8 @@ def main(argv=None):
     p.add_argument("--quality", type=int, default=85, help="JPEG quality")
     p.add_argument("-o", "--output", default=str(OUT / "trained_vs_pretrained.jpg"))
     args = p.parse_args(argv)
+    if args.gatys_iterations and not args.vgg_weights:
+        p.error("--gatys-iterations needs --vgg-weights")
 
     from skimage import data
 
@@ -156,18 +158,8 @@ def main(argv=None):
     outputs = {args.label: np.asarray(ours.stylize(photo), "float32")}
     for item in args.panel:
         label, _, path = item.partition("=")
-        image = load_image(path)
-        if image.shape[:2] != photo.shape[:2]:
-            image = np.asarray(
-                Image.fromarray(image.astype(np.uint8)).resize(
-                    photo.shape[1::-1], Image.Resampling.LANCZOS
-                ),
-                "float32",
-            )
-        outputs[label] = image
+        outputs[label] = resize(load_image(path), *photo.shape[:2])
     if args.gatys_iterations:
-        if not args.vgg_weights:
-            p.error("--gatys-iterations needs --vgg-weights")
         outputs[f"Gatys, {args.gatys_iterations} L-BFGS steps"] = gatys(
             photo, painting, args.vgg_weights, args.gatys_iterations
         )
