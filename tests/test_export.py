@@ -113,6 +113,25 @@ def test_wave_float32_parity_on_a_photo(format, exports, photo, wave_keras):
     assert np.abs(result - photo).mean() > 20
 
 
+@pytest.mark.slow
+def test_onnx_export_is_rewritten_for_onnx_runtime(exports):
+    # The rewrites of keras_style.export.onnx_passes find tf2onnx's graph:
+    # were its form to change, they would silently stop applying.
+    onnx = pytest.importorskip("onnx")
+    nodes = onnx.load(exports("wave", "onnx")).graph.node
+    ops = [node.op_type for node in nodes]
+    # 3 after the first convolutions, 2 per residual block, 2 after the
+    # upsamplings, 1 on the output.
+    assert ops.count("InstanceNormalization") == 3 + 2 * 5 + 2 + 1
+    assert "GlobalAveragePool" not in ops and "Reciprocal" not in ops
+    assert ops.count("SpaceToDepth") == 1  # the 9x9 output convolution
+    transposed = [node for node in nodes if node.op_type == "ConvTranspose"]
+    assert len(transposed) == 2
+    for node in transposed:  # cropped by its own padding, not a Slice
+        pads = [list(a.ints) for a in node.attribute if a.name == "pads"]
+        assert pads == [[0, 0, 1, 1]]
+
+
 @pytest.mark.parametrize("format", ["onnx", "litert"])
 @pytest.mark.slow
 def test_reflect_padding_survives_export_at_the_borders(format, exports, rng):

@@ -116,6 +116,7 @@ def write(net, path, format, precision="float32", input_size=None):
     """
     import keras
 
+    from keras_style.export import onnx_passes
     from keras_style.export import precision as precisions
 
     if keras.backend.backend() != "tensorflow":
@@ -155,6 +156,7 @@ def write(net, path, format, precision="float32", input_size=None):
             # Keras' tf2onnx patch probes `np.object` (a NumPy FutureWarning).
             warnings.simplefilter("ignore", FutureWarning)
             export(net, path, format="onnx", input_signature=spec, verbose=False)
+        onnx_passes.optimize_file(path)
         precisions.convert_onnx(path, precision)
     else:
         export(

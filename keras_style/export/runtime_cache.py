@@ -5,7 +5,7 @@ A network is exported into the keras-style cache (`exported/` under
 any preset (zoo, Hub or a user's) maps to one file whatever its name. A stamp
 next to it records that key and the file's own sha256; on reuse both are
 checked and a file that does not match (corrupted, half-copied, another
-network's) is exported again.
+network's, or written by an older exporter) is exported again.
 """
 
 import hashlib
@@ -21,6 +21,10 @@ from keras_style.utils.files import write_text_atomic
 # `Stylizer` runtimes backed by an exported file (SavedModel is not faster
 # than Keras itself, so it is not offered there).
 EXPORTED_RUNTIMES = ("onnx", "litert")
+# Bumped when exports get faster or better, so that cached files written by
+# an older keras-style are exported again once.
+# 2: ONNX graph rewrites (`onnx_passes`).
+EXPORTER_REVISION = 2
 
 
 def network_sha256(net):
@@ -109,7 +113,11 @@ def cached_export(net, runtime, *, cache_dir=None, metadata=None, on_export=None
     if on_export is not None:
         on_export()
     export_network(net, path, runtime, metadata=metadata, overwrite=True)
-    record = {"network_sha256": key, "file_sha256": sha256_file(path)}
+    record = {
+        "network_sha256": key,
+        "file_sha256": sha256_file(path),
+        "exporter_revision": EXPORTER_REVISION,
+    }
     write_text_atomic(stamp, json.dumps(record))
     return path
 
@@ -124,6 +132,7 @@ def _verified(path, stamp, key):
     return (
         isinstance(record, dict)
         and record.get("network_sha256") == key
+        and record.get("exporter_revision") == EXPORTER_REVISION
         and record.get("file_sha256") == sha256_file(path)
     )
 
