@@ -21,7 +21,7 @@ from keras_style.export import onnx_passes  # noqa: E402
 
 def make_model(nodes, constants, channels, *, extra_inputs=()):
     """A model with input `x` (N, channels, H, W) and output `y`."""
-    any_size = ["N", channels, "H", "W"]
+    any_size = ["N", "C", "H", "W"]  # or NHWC: only the rank is fixed
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, any_size)]
     inputs += [
         helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, 1, 1])
@@ -112,16 +112,24 @@ def test_space_to_depth_leaves_other_convolutions_alone(rng, out_ch, in_ch, k, a
     assert op_types(fast) == ["Conv"]
 
 
-def instance_norm_nodes(x, out, gamma, beta, eps):
-    """Instance normalisation as tf2onnx writes Keras' `ops.moments` form."""
+def instance_norm_nodes(x, out, gamma, beta, eps, layout="NCHW"):
+    """Instance normalisation as tf2onnx writes Keras' `ops.moments` form:
+    `GlobalAveragePool` statistics on NCHW tensors, `ReduceMean` over axes
+    1 and 2 where it left a tensor NHWC."""
     n = helper.make_node
+
+    def mean(inputs, outputs):
+        if layout == "NCHW":
+            return n("GlobalAveragePool", inputs, outputs)
+        return n("ReduceMean", inputs, outputs, axes=[1, 2], keepdims=1)
+
     return [
-        n("GlobalAveragePool", [x], ["mean"]),
+        mean([x], ["mean"]),
         n("Reshape", ["mean", "same_shape"], ["mean_again"]),
         n("Sub", [x, "mean"], ["centred"]),
         n("Sub", [x, "mean_again"], ["diff"]),
         n("Mul", ["diff", "diff"], ["squared"]),
-        n("GlobalAveragePool", ["squared"], ["variance"]),
+        mean(["squared"], ["variance"]),
         n("Add", ["variance", eps], ["plus_eps"]),
         n("Sqrt", ["plus_eps"], ["std"]),
         n("Reciprocal", ["std"], ["inv_std"]),
@@ -131,23 +139,34 @@ def instance_norm_nodes(x, out, gamma, beta, eps):
     ]
 
 
-def test_instance_normalization_is_fused(rng):
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_instance_normalization_is_fused(rng, layout):
     channels = 6
+    per_channel = (1, channels, 1, 1) if layout == "NCHW" else (1, 1, 1, channels)
     constants = {
-        "gamma": rng.uniform(0.5, 2, (1, channels, 1, 1)).astype("float32"),
-        "beta": rng.normal(0, 1, (1, channels, 1, 1)).astype("float32"),
+        "gamma": rng.uniform(0.5, 2, per_channel).astype("float32"),
+        "beta": rng.normal(0, 1, per_channel).astype("float32"),
         "eps": np.full((1, 1, 1, 1), 1e-3, "float32"),
-        "same_shape": np.array([-1, channels, 1, 1], np.int64),
+        "same_shape": np.array([-1, *per_channel[1:]], np.int64),
     }
     model = make_model(
-        instance_norm_nodes("x", "y", "gamma", "beta", "eps"), constants, channels
+        instance_norm_nodes("x", "y", "gamma", "beta", "eps", layout),
+        constants,
+        channels,
     )
     fast, counts = rewritten(model)
     assert counts["instance_normalization"] == 1
-    assert op_types(fast) == ["InstanceNormalization"]
+    if layout == "NCHW":
+        assert op_types(fast) == ["InstanceNormalization"]
+    else:
+        assert op_types(fast) == ["Transpose", "InstanceNormalization", "Transpose"]
     assert [i.name for i in fast.graph.initializer if i.name in constants] == []
-    for shape in [(1, channels, 7, 9), (2, channels, 16, 16)]:
-        x = rng.normal(3, 2, shape).astype("float32")
+    for shape in [(1, 7, 9), (2, 16, 16)]:
+        batch, height, width = shape
+        dims = (batch, channels, height, width)
+        if layout == "NHWC":
+            dims = (batch, height, width, channels)
+        x = rng.normal(3, 2, dims).astype("float32")
         np.testing.assert_allclose(
             run(fast, {"x": x}), run(model, {"x": x}), rtol=1e-4, atol=1e-4
         )

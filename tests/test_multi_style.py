@@ -189,6 +189,13 @@ def test_baked_style_exports_and_runs(magenta26, photo, tmp_path):
     ours = np.asarray(fast.stylize(photo, style={3: 0.5, 12: 0.5}), "f4")
     expected = np.asarray(magenta26.stylize(photo, style={3: 0.5, 12: 0.5}), "f4")
     assert np.abs(ours - expected).max() <= 1.0
+    # The baked blend's file is rewritten for ONNX Runtime (onnx_passes):
+    # its 18 instance norms fused, its 9x9 output convolution on blocks.
+    onnx = pytest.importorskip("onnx")
+    (exported,) = (tmp_path / "exported").glob("*.onnx")
+    ops = [node.op_type for node in onnx.load(exported).graph.node]
+    assert ops.count("InstanceNormalization") == 18
+    assert ops.count("SpaceToDepth") == 1
 
 
 def test_bfloat16_stays_close(magenta26):

@@ -178,10 +178,33 @@ def _two_inputs(graph, node, op_type):
     return None, None
 
 
+def _spatial_mean(graph, name):
+    """`(x, layout)` when `name` is the per-channel mean of `x` over height
+    and width: `GlobalAveragePool` (NCHW) or `ReduceMean` over axes 1 and 2
+    keeping them (NHWC, where tf2onnx left a tensor in TensorFlow's layout);
+    else None."""
+    from onnx import helper
+
+    node = graph.node(name, "GlobalAveragePool", "ReduceMean")
+    if node is None:
+        return None
+    if node.op_type == "GlobalAveragePool":
+        return node.input[0], "NCHW"
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    axes = attrs.get("axes")
+    if axes is None and len(node.input) > 1:  # opset 18: axes as an input
+        axes = graph.constants.get(node.input[1])
+    if axes is None or sorted(int(a) for a in np.reshape(axes, -1)) != [1, 2]:
+        return None
+    if attrs.get("keepdims", 1) != 1:
+        return None
+    return node.input[0], "NHWC"
+
+
 def _match_instance_normalization(graph, out):
-    """`(x, scale, shift, epsilon, nodes)` when the `Add` making `out` ends
-    `(x - mean(x)) * (gamma / sqrt(var(x) + eps)) + beta` with constant
-    `gamma`, `beta` and `eps`; else None."""
+    """`(x, layout, gamma, beta, epsilon)` when `out` is
+    `(x - mean(x)) * (gamma / sqrt(var(x) + eps)) + beta` with per-channel
+    statistics and constant `gamma`, `beta` and `eps`; else None."""
     add = graph.node(out, "Add")
     if add is None:
         return None
@@ -204,37 +227,39 @@ def _match_instance_normalization(graph, out):
     plus_eps = sqrt and graph.node(sqrt.input[0], "Add")
     if plus_eps is None:
         return None
-    variance, eps = _two_inputs(graph, plus_eps, "GlobalAveragePool")
-    if variance is None or eps not in graph.constants:
+    eps = next((i for i in plus_eps.input if i in graph.constants), None)
+    variance = next((i for i in plus_eps.input if i != eps), None)
+    var_mean = variance and _spatial_mean(graph, variance)
+    if eps is None or var_mean is None:
         return None
-    var_pool = graph.node(variance, "GlobalAveragePool")
-    square = graph.node(var_pool.input[0], "Mul")
+    square = graph.node(var_mean[0], "Mul")
     if square is None or square.input[0] != square.input[1]:
         return None
     var_sub = graph.node(square.input[0], "Sub")
-    x = sub.input[0]
+    x, layout = sub.input[0], var_mean[1]
     for s in (sub, var_sub):
         if s is None or s.input[0] != x:
             return None
-        mean = graph.node(graph.unwrap(s.input[1]), "GlobalAveragePool")
-        if mean is None or mean.input[0] != x:
+        if _spatial_mean(graph, graph.unwrap(s.input[1])) != (x, layout):
             return None
     gamma, beta, eps = (graph.constants[n] for n in (gamma, beta, eps))
     channels = gamma.size
-    if gamma.shape not in ((channels,), (1, channels, 1, 1)) or beta.shape not in (
-        (channels,),
-        (1, channels, 1, 1),
-    ):
-        return None  # not per-channel (NCHW) constants
+    per_channel = {
+        "NCHW": ((channels,), (1, channels, 1, 1)),
+        "NHWC": ((channels,), (1, 1, 1, channels)),
+    }[layout]
+    if gamma.shape not in per_channel or beta.shape not in per_channel:
+        return None
     if eps.size != 1:
         return None
-    return x, gamma.reshape(-1), beta.reshape(-1), float(eps.reshape(())), add
+    return x, layout, gamma.reshape(-1), beta.reshape(-1), float(eps.reshape(()))
 
 
 def fuse_instance_normalization(model):
     """Replaces decomposed instance normalisations with constant scale and
-    shift by `InstanceNormalization`; returns how many. The nodes they leave
-    unused are removed by `optimize`."""
+    shift by `InstanceNormalization` (between two transposes where the
+    tensor is NHWC); returns how many. The nodes they leave unused are
+    removed by `optimize`."""
     from onnx import helper
 
     graph = _Graph(model.graph)
@@ -245,18 +270,43 @@ def fuse_instance_normalization(model):
         match = _match_instance_normalization(graph, node.output[0])
         if match is None:
             continue
-        x, gamma, beta, eps, add = match
-        scale = graph.add_constant(add.name + "_scale", gamma.astype(np.float32))
-        shift = graph.add_constant(add.name + "_shift", beta.astype(np.float32))
-        fused_node = helper.make_node(
-            "InstanceNormalization",
-            [x, scale, shift],
-            list(add.output),
-            name=graph.fresh(add.name + "_instance_norm"),
-            epsilon=eps,
+        x, layout, gamma, beta, eps = match
+        base = node.name or node.output[0]
+        scale = graph.add_constant(base + "_scale", gamma.astype(np.float32))
+        shift = graph.add_constant(base + "_shift", beta.astype(np.float32))
+        nodes = []
+        if layout == "NHWC":
+            nchw = graph.fresh(base + "_nchw")
+            nodes.append(
+                helper.make_node("Transpose", [x], [nchw], name=nchw, perm=[0, 3, 1, 2])
+            )
+            x = nchw
+        normalized = (
+            list(node.output)
+            if layout == "NCHW"
+            else [graph.fresh(base + "_normalized")]
         )
-        _replace(model.graph, add, [fused_node])
-        graph.producer[add.output[0]] = fused_node
+        nodes.append(
+            helper.make_node(
+                "InstanceNormalization",
+                [x, scale, shift],
+                normalized,
+                name=graph.fresh(base + "_instance_norm"),
+                epsilon=eps,
+            )
+        )
+        if layout == "NHWC":
+            nodes.append(
+                helper.make_node(
+                    "Transpose",
+                    normalized,
+                    list(node.output),
+                    name=graph.fresh(base + "_nhwc"),
+                    perm=[0, 2, 3, 1],
+                )
+            )
+        _replace(model.graph, node, nodes)
+        graph.producer[node.output[0]] = nodes[-1]
         fused += 1
     return fused
 
