@@ -112,10 +112,12 @@ def test_space_to_depth_leaves_other_convolutions_alone(rng, out_ch, in_ch, k, a
     assert op_types(fast) == ["Conv"]
 
 
-def instance_norm_nodes(x, out, gamma, beta, eps, layout="NCHW"):
+def instance_norm_nodes(x, out, gamma, beta, eps, layout="NCHW", form="offset"):
     """Instance normalisation as tf2onnx writes Keras' `ops.moments` form:
     `GlobalAveragePool` statistics on NCHW tensors, `ReduceMean` over axes
-    1 and 2 where it left a tensor NHWC."""
+    1 and 2 where it left a tensor NHWC; the affine part as
+    `x * factor + (beta - mean * factor)` (keras-style's layers) or
+    `(x - mean) * factor + beta`."""
     n = helper.make_node
 
     def mean(inputs, outputs):
@@ -123,10 +125,9 @@ def instance_norm_nodes(x, out, gamma, beta, eps, layout="NCHW"):
             return n("GlobalAveragePool", inputs, outputs)
         return n("ReduceMean", inputs, outputs, axes=[1, 2], keepdims=1)
 
-    return [
+    statistics = [
         mean([x], ["mean"]),
         n("Reshape", ["mean", "same_shape"], ["mean_again"]),
-        n("Sub", [x, "mean"], ["centred"]),
         n("Sub", [x, "mean_again"], ["diff"]),
         n("Mul", ["diff", "diff"], ["squared"]),
         mean(["squared"], ["variance"]),
@@ -134,13 +135,24 @@ def instance_norm_nodes(x, out, gamma, beta, eps, layout="NCHW"):
         n("Sqrt", ["plus_eps"], ["std"]),
         n("Reciprocal", ["std"], ["inv_std"]),
         n("Mul", ["inv_std", gamma], ["factor"]),
+    ]
+    if form == "offset":
+        return statistics + [
+            n("Mul", [x, "factor"], ["scaled"]),
+            n("Mul", ["mean", "factor"], ["mean_scaled"]),
+            n("Sub", [beta, "mean_scaled"], ["offset"]),
+            n("Add", ["scaled", "offset"], [out]),
+        ]
+    return statistics + [
+        n("Sub", [x, "mean"], ["centred"]),
         n("Mul", ["centred", "factor"], ["scaled"]),
         n("Add", ["scaled", beta], [out]),
     ]
 
 
+@pytest.mark.parametrize("form", ["offset", "centred"])
 @pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
-def test_instance_normalization_is_fused(rng, layout):
+def test_instance_normalization_is_fused(rng, layout, form):
     channels = 6
     per_channel = (1, channels, 1, 1) if layout == "NCHW" else (1, 1, 1, channels)
     constants = {
@@ -150,7 +162,7 @@ def test_instance_normalization_is_fused(rng, layout):
         "same_shape": np.array([-1, *per_channel[1:]], np.int64),
     }
     model = make_model(
-        instance_norm_nodes("x", "y", "gamma", "beta", "eps", layout),
+        instance_norm_nodes("x", "y", "gamma", "beta", "eps", layout, form),
         constants,
         channels,
     )

@@ -201,25 +201,50 @@ def _spatial_mean(graph, name):
     return node.input[0], "NHWC"
 
 
+def _orders(pair):
+    a, b = pair
+    return ((a, b), (b, a))
+
+
+def _affine_part(graph, add):
+    """`(x, factor, beta, mean)` of the `Add` ending an instance norm, in
+    either form Keras writes: `(x - mean) * factor + beta`, or
+    `x * factor + (beta - mean * factor)` with the offset computed on the
+    statistics; `beta` is a constant. Else None."""
+    for a, b in _orders(add.input):
+        mul = graph.node(a, "Mul")
+        if mul is None:
+            continue
+        if b in graph.constants:  # (x - mean) * factor + beta
+            for centred, factor in _orders(mul.input):
+                sub = graph.node(centred, "Sub")
+                if sub is not None and graph.node(factor, "Mul") is not None:
+                    return sub.input[0], factor, b, sub.input[1]
+        offset = graph.node(b, "Sub")  # x * factor + (beta - mean * factor)
+        if offset is None or offset.input[0] not in graph.constants:
+            continue
+        mean_times = graph.node(offset.input[1], "Mul")
+        if mean_times is None:
+            continue
+        for x, factor in _orders(mul.input):
+            if graph.node(factor, "Mul") is not None and factor in mean_times.input:
+                mean = [i for i in mean_times.input if i != factor]
+                if len(mean) == 1:
+                    return x, factor, offset.input[0], mean[0]
+    return None
+
+
 def _match_instance_normalization(graph, out):
-    """`(x, layout, gamma, beta, epsilon)` when `out` is
-    `(x - mean(x)) * (gamma / sqrt(var(x) + eps)) + beta` with per-channel
-    statistics and constant `gamma`, `beta` and `eps`; else None."""
+    """`(x, layout, gamma, beta, epsilon)` when `out` is an instance norm of
+    `x` (`_affine_part`, with `factor = gamma / sqrt(var(x) + eps)`) with
+    per-channel statistics and constant `gamma`, `beta` and `eps`; else
+    None."""
     add = graph.node(out, "Add")
-    if add is None:
+    affine = add and _affine_part(graph, add)
+    if affine is None:
         return None
-    scaled, beta = _two_inputs(graph, add, "Mul")
-    if scaled is None or beta not in graph.constants:
-        return None
-    mul = graph.node(scaled, "Mul")
-    for centred, factor in (mul.input, reversed(mul.input)):
-        sub = graph.node(centred, "Sub")
-        factor_node = graph.node(factor, "Mul")
-        if sub is not None and factor_node is not None:
-            break
-    else:
-        return None
-    inv_std, gamma = _two_inputs(graph, factor_node, "Reciprocal")
+    x, factor, beta, mean = affine
+    inv_std, gamma = _two_inputs(graph, graph.node(factor, "Mul"), "Reciprocal")
     if inv_std is None or gamma not in graph.constants:
         return None
     reciprocal = graph.node(inv_std, "Reciprocal")
@@ -236,11 +261,11 @@ def _match_instance_normalization(graph, out):
     if square is None or square.input[0] != square.input[1]:
         return None
     var_sub = graph.node(square.input[0], "Sub")
-    x, layout = sub.input[0], var_mean[1]
-    for s in (sub, var_sub):
-        if s is None or s.input[0] != x:
-            return None
-        if _spatial_mean(graph, graph.unwrap(s.input[1])) != (x, layout):
+    layout = var_mean[1]
+    if var_sub is None or var_sub.input[0] != x:
+        return None
+    for m in (mean, var_sub.input[1]):
+        if _spatial_mean(graph, graph.unwrap(m)) != (x, layout):
             return None
     gamma, beta, eps = (graph.constants[n] for n in (gamma, beta, eps))
     channels = gamma.size
