@@ -277,7 +277,7 @@ def test_optimize_file_rewrites_and_checks(rng, tmp_path):
     path = tmp_path / "net.onnx"
     model = exported_model(rng)
     onnx.save(model, path)
-    counts = onnx_passes.optimize_file(path)
+    counts = onnx_passes.optimize_file(path, "image")
     assert counts["space_to_depth"] == 1
     fast = onnx.load(path)
     assert "SpaceToDepth" in op_types(fast)
@@ -303,6 +303,6 @@ def test_optimize_file_keeps_the_export_when_the_check_fails(
     monkeypatch.setattr(onnx_passes, "optimize", wrong)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert onnx_passes.optimize_file(path) is None
+        assert onnx_passes.optimize_file(path, "image") is None
     assert any("left as exported" in str(w.message) for w in caught)
     assert path.read_bytes() == before

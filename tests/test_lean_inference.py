@@ -106,6 +106,20 @@ def test_a_damaged_export_is_not_used_without_keras(exported_preset, tmp_path):
     assert np.abs(np.load(tmp_path / "o.npy").astype("int16") - expected).max() <= 1
 
 
+def test_an_export_by_an_older_exporter_is_made_again(exported_preset, tmp_path):
+    # Files cached before the ONNX rewrites (keras_style.export.onnx_passes)
+    # are correct but slower: their stamp has no `exporter_revision`.
+    preset, photo, expected, cache = exported_preset
+    (stamp,) = (cache / "exported").glob("*.onnx.sha256")
+    record = json.loads(stamp.read_text())
+    del record["exporter_revision"]
+    stamp.write_text(json.dumps(record))
+    result, stderr = _fresh_python(LEAN_LOAD, preset, photo, cache, tmp_path / "o.npy")
+    assert "keras" in result["frameworks"] and result["model"] is False
+    assert "Exporting 'tiny" in stderr
+    assert "exporter_revision" in json.loads(stamp.read_text())
+
+
 CLI_RUN = """
 import json, sys
 from keras_style.cli import main

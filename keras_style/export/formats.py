@@ -156,7 +156,7 @@ def write(net, path, format, precision="float32", input_size=None):
             # Keras' tf2onnx patch probes `np.object` (a NumPy FutureWarning).
             warnings.simplefilter("ignore", FutureWarning)
             export(net, path, format="onnx", input_signature=spec, verbose=False)
-        onnx_passes.optimize_file(path)
+        onnx_passes.optimize_file(path, INPUT_NAME, STYLE_INPUT_NAME)
         precisions.convert_onnx(path, precision)
     else:
         export(
