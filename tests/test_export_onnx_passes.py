@@ -184,6 +184,24 @@ def test_instance_normalization_is_fused(rng, layout, form):
         )
 
 
+def test_a_mean_broadcast_across_the_wrong_axis_is_not_fused(rng):
+    # The same ops, but the mean is reshaped to (N, 1, 1, C) on an NCHW
+    # tensor: it broadcasts along the width, so this is no instance norm.
+    channels = 6
+    constants = {
+        "gamma": np.ones((1, channels, 1, 1), "float32"),
+        "beta": np.zeros((1, channels, 1, 1), "float32"),
+        "eps": np.full((1, 1, 1, 1), 1e-3, "float32"),
+        "same_shape": np.array([-1, 1, 1, channels], np.int64),
+    }
+    model = make_model(
+        instance_norm_nodes("x", "y", "gamma", "beta", "eps"), constants, channels
+    )
+    fast, counts = rewritten(model)
+    assert counts["instance_normalization"] == 0
+    assert "InstanceNormalization" not in op_types(fast)
+
+
 def test_instance_normalization_with_a_computed_scale_is_left_alone(rng):
     # A multi-style network's scale comes from its style input.
     channels = 4
@@ -305,4 +323,16 @@ def test_optimize_file_keeps_the_export_when_the_check_fails(
         warnings.simplefilter("always")
         assert onnx_passes.optimize_file(path, "image") is None
     assert any("left as exported" in str(w.message) for w in caught)
+    assert path.read_bytes() == before
+
+
+def test_optimize_file_without_onnxruntime_keeps_the_export(rng, tmp_path, monkeypatch):
+    # Nothing could check the rewrites: the file stays as exported.
+    from keras_style.export import requirements
+
+    path = tmp_path / "net.onnx"
+    onnx.save(exported_model(rng), path)
+    before = path.read_bytes()
+    monkeypatch.setattr(requirements, "installed", lambda name: name != "onnxruntime")
+    assert onnx_passes.optimize_file(path, "image") is None
     assert path.read_bytes() == before

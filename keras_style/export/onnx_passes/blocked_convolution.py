@@ -80,7 +80,7 @@ def _conv_padding(node, k):
     pads = attrs.get("pads", [0, 0, 0, 0])
     if pads[0] != pads[1] or pads[2] != pads[3]:
         return None
-    if pads[2] > pads[0]:
+    if pads[2] > pads[0] or pads[0] >= k:
         return None  # the output would outgrow the padded blocks
     return pads[0], pads[2]
 

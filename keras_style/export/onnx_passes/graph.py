@@ -36,11 +36,20 @@ class Graph:
         node = self.producer.get(name)
         return node if node is not None and node.op_type in op_types else None
 
-    def unwrap(self, name):
-        """`name` seen through reshapes, identities and transposes (of the
-        per-channel statistics, where they change no value)."""
+    def unwrap(self, name, layout):
+        """`name` seen through `Identity` ops and the `Reshape`s tf2onnx puts
+        on per-channel statistics: those to a constant shape that keeps
+        them per channel in `layout` ("NCHW": `(N, C, 1, 1)`; "NHWC":
+        `(N, 1, 1, C)`), which change no value."""
+        ones = (2, 3) if layout == "NCHW" else (1, 2)
         node = self.producer.get(name)
-        while node is not None and node.op_type in ("Reshape", "Identity", "Transpose"):
+        while node is not None and node.op_type in ("Reshape", "Identity"):
+            if node.op_type == "Reshape":
+                shape = self.constants.get(node.input[1])
+                if shape is None or shape.size != 4:
+                    break
+                if any(int(shape[axis]) != 1 for axis in ones):
+                    break
             name = node.input[0]
             node = self.producer.get(name)
         return name

@@ -98,7 +98,7 @@ def _match_instance_normalization(graph, out):
     if var_sub is None or var_sub.input[0] != x:
         return None
     for m in (mean, var_sub.input[1]):
-        if _spatial_mean(graph, graph.unwrap(m)) != (x, layout):
+        if _spatial_mean(graph, graph.unwrap(m, layout)) != (x, layout):
             return None
     gamma, beta, eps = (graph.constants[n] for n in (gamma, beta, eps))
     channels = gamma.size
