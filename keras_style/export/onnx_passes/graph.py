@@ -74,7 +74,7 @@ class Graph:
 
 def two_inputs(graph, node, op_type):
     """Of a commutative `node`'s inputs, (the one made by `op_type`, the other)."""
-    for a, b in (node.input, reversed(node.input)):
+    for a, b in orders(node.input):
         if graph.node(a, op_type) is not None:
             return a, b
     return None, None
