@@ -47,6 +47,11 @@ def optimize_file(path, image_input, style_input=None):
     Returns:
         What `optimize` returns, or None when the file was left as exported
         (the check failed, or onnxruntime is not installed to run it).
+
+    Example (what `formats.write` does after tf2onnx):
+
+    >>> optimize_file("wave.onnx", "image")
+    {'instance_normalization': 16, 'space_to_depth': 1, 'transposed_convolution': 2}
     """
     import onnx
 
@@ -109,6 +114,12 @@ def optimize(model):
 
     Returns:
         A dict: pass name -> how many places it rewrote.
+
+    Example:
+
+    >>> model = onnx.load("magenta26_style7.onnx")
+    >>> optimize(model)
+    {'instance_normalization': 18, 'space_to_depth': 1, 'transposed_convolution': 0}
     """
     counts = {
         "instance_normalization": fuse_instance_normalization(model),
