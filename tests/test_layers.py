@@ -8,6 +8,7 @@ import pytest
 from testing import run_layer_serialization_test, to_numpy
 
 from keras_style.layers import (
+    ConditionalInstanceNormalization,
     InstanceNormalization,
     PaddedConv2D,
     ReflectionPadding2D,
@@ -146,3 +147,73 @@ def test_upsample_conv_fast_path_equals_upsample_then_conv(padding, policy, rng)
     # (faster there).
     used = _np(keras.ops.cast(layer(x), "float32"))
     np.testing.assert_array_equal(used, fast if policy == "float32" else naive)
+
+
+# --- the TensorFlow backend's single-image forms (tensorflow_single_image) ----
+
+
+@pytest.mark.parametrize("padding", [1, 4])
+def test_single_image_reflection_padding_matches_numpy(padding, rng):
+    """One image takes the concatenation form on TensorFlow; a batch, the
+    pad op. Both are numpy's reflect pad."""
+    pad = ReflectionPadding2D(padding)
+    batch = rng.normal(size=(2, 7, 9, 3)).astype("float32")
+    for x in (batch[:1], batch):
+        p = [(0, 0), (padding, padding), (padding, padding), (0, 0)]
+        np.testing.assert_array_equal(_np(pad(x)), np.pad(x, p, mode="reflect"))
+
+
+def test_single_image_norms_equal_the_batch_form(rng):
+    """Each image alone (the fused form on TensorFlow) is normalised as in a
+    batch of two (the generic form)."""
+    x = rng.normal(3.0, 2.0, size=(2, 7, 9, 6)).astype("float32")
+    norm = InstanceNormalization()
+    norm.build(x.shape)
+    norm.set_weights([rng.normal(size=6), rng.normal(size=6)])
+    conditional = ConditionalInstanceNormalization()
+    scale = rng.normal(size=(1, 6)).astype("float32")
+    shift = rng.normal(size=(1, 6)).astype("float32")
+    for call in (norm, lambda v: conditional(v, scale, shift)):
+        both = _np(call(x))
+        for i in range(2):
+            np.testing.assert_allclose(_np(call(x[i : i + 1]))[0], both[i], atol=2e-5)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's graph only"
+)
+def test_tensorflow_single_image_graph_takes_the_fused_ops(rng):
+    """With a batch of one known when traced (a photo, `predict_on_batch`),
+    the graph holds a fused batch norm and no `MirrorPad`; with a batch size
+    unknown (exports), the generic ops. Gradients agree (training on one
+    image takes the fused form too)."""
+    import tensorflow as tf
+
+    block = ResidualBlock(6)
+    block.build((None, None, None, 6))
+
+    def ops_of(batch):
+        spec = tf.TensorSpec((batch, None, None, 6), tf.float32)
+        graph = tf.function(block).get_concrete_function(spec).graph
+        return {op.type for op in graph.get_operations()}
+
+    single, batch = ops_of(1), ops_of(None)
+    assert "FusedBatchNormV3" in single and "MirrorPad" not in single
+    assert "FusedBatchNormV3" not in batch and "MirrorPad" in batch
+
+    x = tf.constant(rng.normal(size=(2, 8, 10, 6)).astype("float32"))
+
+    def gradients(inputs):
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_sum(block(inputs) ** 2)
+        return tape.gradient(loss, [inputs, *block.trainable_variables])
+
+    both = gradients(x)
+    alone = [gradients(x[i : i + 1]) for i in range(2)]
+    np.testing.assert_allclose(
+        np.concatenate([g[0].numpy() for g in alone]), both[0].numpy(), atol=1e-4
+    )
+    for k in range(1, len(both)):
+        summed = sum(g[k].numpy() for g in alone)
+        np.testing.assert_allclose(summed, both[k].numpy(), rtol=1e-4, atol=1e-3)

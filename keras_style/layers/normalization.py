@@ -4,6 +4,8 @@
 import keras
 from keras import ops
 
+from keras_style.layers import tensorflow_single_image
+
 _register = keras.saving.register_keras_serializable(package="keras_style")
 
 
@@ -50,10 +52,14 @@ class InstanceNormalization(keras.layers.Layer):
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
-        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
-        factor = ops.rsqrt(variance + self.epsilon) * ops.cast(self.gamma, "float32")
-        x = _scale_and_shift(x, factor, ops.cast(self.beta, "float32"), mean)
-        return ops.cast(x, self.compute_dtype)
+        gamma = ops.cast(self.gamma, "float32")
+        beta = ops.cast(self.beta, "float32")
+        y = tensorflow_single_image.fused_instance_norm(x, gamma, beta, self.epsilon)
+        if y is None:
+            mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+            factor = ops.rsqrt(variance + self.epsilon) * gamma
+            y = _scale_and_shift(x, factor, beta, mean)
+        return ops.cast(y, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -94,12 +100,15 @@ class ConditionalInstanceNormalization(keras.layers.Layer):
 
     def call(self, inputs, scale, shift):
         x = ops.cast(inputs, "float32")
-        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
         channels = ops.shape(x)[-1]
         scale = ops.reshape(ops.cast(scale, "float32"), (-1, 1, 1, channels))
         shift = ops.reshape(ops.cast(shift, "float32"), (-1, 1, 1, channels))
-        factor = ops.rsqrt(variance + self.epsilon) * scale
-        return ops.cast(_scale_and_shift(x, factor, shift, mean), self.compute_dtype)
+        y = tensorflow_single_image.fused_instance_norm(x, scale, shift, self.epsilon)
+        if y is None:
+            mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+            factor = ops.rsqrt(variance + self.epsilon) * scale
+            y = _scale_and_shift(x, factor, shift, mean)
+        return ops.cast(y, self.compute_dtype)
 
     def compute_output_shape(self, input_shape, scale_shape=None, shift_shape=None):
         return input_shape

@@ -5,6 +5,7 @@ import keras
 from keras import ops
 
 from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE  # noqa: F401 (public)
+from keras_style.layers import tensorflow_single_image
 
 _register = keras.saving.register_keras_serializable(package="keras_style")
 
@@ -83,7 +84,10 @@ class ReflectionPadding2D(keras.layers.Layer):
         if self.padding == 0:
             return inputs
         p = self.padding
-        return ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+        padded = tensorflow_single_image.reflection_pad(inputs, p)
+        if padded is None:
+            padded = ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+        return padded
 
     def compute_output_shape(self, input_shape):
         # Needed for symbolic builds with unknown spatial size (JAX).
