@@ -101,7 +101,8 @@ def _pil_to_rgba_float(img):
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
         return rgba[..., :3].copy(), rgba[..., 3].copy()
     # CMYK, YCbCr, L, 1, P and friends all have exact conversions to RGB.
-    return np.asarray(img.convert("RGB"), dtype=np.float32), None
+    rgb = img if mode == "RGB" else img.convert("RGB")  # no copy when RGB
+    return np.asarray(rgb, dtype=np.float32), None
 
 
 def _array_to_rgba_float(arr, name):
@@ -247,9 +248,8 @@ def resize_longest_side(image, longest_side, *, name="size"):
 
 def to_uint8(image):
     """Rounds a float image in 0..255 to uint8 (clipping out-of-range values)."""
-    return np.clip(np.rint(np.asarray(image, dtype=np.float32)), 0, 255).astype(
-        np.uint8
-    )
+    rounded = np.rint(np.asarray(image, dtype=np.float32))
+    return np.clip(rounded, 0, 255, out=rounded).astype(np.uint8)
 
 
 def to_pil(image, alpha=None):

@@ -72,7 +72,13 @@ def stylize_arrays(
         per_pass = tiling.pass_batch_size(shape, batch_size, max_pass_pixels)
         for k in range(0, len(indices), per_pass):
             chunk = indices[k : k + per_pass]
-            batch = np.stack([inputs[i] for i in chunk]).astype(np.float32)
+            # One image is viewed as a batch, not copied.
+            batch = np.asarray(
+                inputs[chunk[0]][None]
+                if len(chunk) == 1
+                else np.stack([inputs[i] for i in chunk]),
+                dtype=np.float32,
+            )
             for i, out in zip(chunk, forward(batch)):
                 outputs[i] = out
     return [

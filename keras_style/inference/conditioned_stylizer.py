@@ -144,7 +144,7 @@ class ConditionedStylizer(Stylizer):
         """A batch function running the network with `vector` as its style."""
         if self.runtime != "keras":
             exported = self._exported_for(vector)
-            return lambda batch: np.clip(exported(batch), 0.0, 255.0)
+            return lambda batch: network_call.to_pixel_range(exported(batch))
         row = np.asarray(vector, np.float32)[None]
 
         def forward(batch):

@@ -47,7 +47,16 @@ def run_network(model, batch):
         )
     else:
         out = model.predict_on_batch(batch)
-    out = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32)
+    return to_pixel_range(keras.ops.convert_to_numpy(out))
+
+
+def to_pixel_range(out):
+    """A network's output as float32 clipped to 0..255: in place where numpy
+    allows (each output array is fresh and used once), saving a copy of
+    every image."""
+    out = np.asarray(out, dtype=np.float32)
+    if out.flags.writeable:
+        return np.clip(out, 0.0, 255.0, out=out)
     return np.clip(out, 0.0, 255.0)
 
 

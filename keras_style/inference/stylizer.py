@@ -10,8 +10,6 @@ are stylized in overlapping tiles blended with smooth weights.
 import pathlib
 import sys
 
-import numpy as np
-
 from keras_style.defaults import MIN_PHOTO_SIDE as MIN_SIZE
 from keras_style.image import to_pil, transfer_luminance
 from keras_style.inference import batching, network_call
@@ -181,7 +179,7 @@ class Stylizer(PresetLoadingMixin, MediaMixin):
     def _forward(self, batch):
         if self._exported is None:
             return network_call.run_network(self.model, batch)
-        return np.clip(self._exported(batch), 0.0, 255.0)
+        return network_call.to_pixel_range(self._exported(batch))
 
     def __repr__(self):
         runtime = "" if self.runtime == "keras" else f" runtime={self.runtime!r}"
