@@ -217,3 +217,18 @@ def test_tensorflow_single_image_graph_takes_the_fused_ops(rng):
     for k in range(1, len(both)):
         summed = sum(g[k].numpy() for g in alone)
         np.testing.assert_allclose(summed, both[k].numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_reflection_padding_of_a_side_too_small_as_for_a_batch(rng):
+    """Mirroring 4 pixels of a side of 4: one image behaves as a batch does
+    on each backend (TensorFlow raises; JAX reflects again, as numpy), and
+    the single-image form never slices past the border silently."""
+    x = rng.normal(size=(2, 4, 9, 3)).astype("float32")
+    pad = ReflectionPadding2D(4)
+    try:
+        both = _np(pad(x))
+    except Exception as error:  # each backend's own error
+        with pytest.raises(type(error)):
+            _np(pad(x[:1]))
+    else:
+        np.testing.assert_array_equal(_np(pad(x[:1])), both[:1])

@@ -65,6 +65,7 @@ def _mirrored(x, padding, axis):
 def reflection_pad(x, padding):
     """`x` reflection-padded by `padding` on height and width, or `None`
     where this path does not apply."""
-    if not _applies(x):
+    too_small = any(n is not None and n <= padding for n in x.shape[1:3])
+    if not _applies(x) or too_small:  # MirrorPad raises for a side too small
         return None
     return _mirrored(_mirrored(x, padding, 1), padding, 2)
