@@ -9,11 +9,22 @@ from keras_style.layers import tensorflow_single_image
 _register = keras.saving.register_keras_serializable(package="keras_style")
 
 
-def _scale_and_shift(x, factor, shift, mean):
-    """`(x - mean) * factor + shift`, as one multiply and one add over the
-    feature map: the per-channel offset `shift - mean * factor` is computed
-    on the small statistics, saving a pass over `x` that op-by-op runtimes
-    (TensorFlow's oneDNN kernels, PyTorch eager) do not fuse away."""
+def _instance_norm(x, scale, shift, epsilon):
+    """float32 `x` normalised per image and channel over height and width,
+    then scaled and shifted per channel (`scale` and `shift` broadcast).
+
+    TensorFlow with one image takes one fused op (`tensorflow_single_image`).
+    Otherwise the statistics are applied as `x * factor + (shift - mean *
+    factor)`: one multiply and one add over the feature map, the per-channel
+    offset computed on the small statistics, saving a pass over `x` that
+    op-by-op runtimes (TensorFlow's oneDNN kernels, PyTorch eager) do not
+    fuse away.
+    """
+    y = tensorflow_single_image.fused_instance_norm(x, scale, shift, epsilon)
+    if y is not None:
+        return y
+    mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+    factor = ops.rsqrt(variance + epsilon) * scale
     return x * factor + (shift - mean * factor)
 
 
@@ -54,11 +65,7 @@ class InstanceNormalization(keras.layers.Layer):
         x = ops.cast(inputs, "float32")
         gamma = ops.cast(self.gamma, "float32")
         beta = ops.cast(self.beta, "float32")
-        y = tensorflow_single_image.fused_instance_norm(x, gamma, beta, self.epsilon)
-        if y is None:
-            mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
-            factor = ops.rsqrt(variance + self.epsilon) * gamma
-            y = _scale_and_shift(x, factor, beta, mean)
+        y = _instance_norm(x, gamma, beta, self.epsilon)
         return ops.cast(y, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
@@ -103,11 +110,7 @@ class ConditionalInstanceNormalization(keras.layers.Layer):
         channels = ops.shape(x)[-1]
         scale = ops.reshape(ops.cast(scale, "float32"), (-1, 1, 1, channels))
         shift = ops.reshape(ops.cast(shift, "float32"), (-1, 1, 1, channels))
-        y = tensorflow_single_image.fused_instance_norm(x, scale, shift, self.epsilon)
-        if y is None:
-            mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
-            factor = ops.rsqrt(variance + self.epsilon) * scale
-            y = _scale_and_shift(x, factor, shift, mean)
+        y = _instance_norm(x, scale, shift, self.epsilon)
         return ops.cast(y, self.compute_dtype)
 
     def compute_output_shape(self, input_shape, scale_shape=None, shift_shape=None):
