@@ -29,7 +29,8 @@ def _applies(x):
 
 
 def fused_instance_norm(x, scale, shift, epsilon):
-    """Instance-normalised `x`, or `None` where this path does not apply.
+    """`x` instance-normalised, then scaled and shifted per channel; or
+    `None` where this path does not apply.
 
     Args:
         x: float32 `(N, H, W, C)` features.
