@@ -118,8 +118,6 @@ def space_to_depth_convolutions(model):
 
 def _block_convolution(graph, node, kernel, padding):
     """The nodes computing `node` (a `Conv`) on pixel blocks."""
-    from onnx import helper
-
     pad_begin, pad_end = padding
     block = _BLOCK
     block_kernel, t_min = _block_kernel(kernel.astype(np.float32), pad_begin, block)
@@ -128,9 +126,8 @@ def _block_convolution(graph, node, kernel, padding):
     nodes = []
 
     def add(op, inputs, outputs=None, **attrs):
-        outputs = outputs or [graph.fresh(f"{base}_{op.lower()}")]
-        nodes.append(helper.make_node(op, inputs, outputs, name=outputs[0], **attrs))
-        return outputs[0]
+        nodes.append(graph.new_node(op, inputs, base, outputs, **attrs))
+        return nodes[-1].output[0]
 
     def constant(suffix, value):
         return graph.add_constant(f"{base}_{suffix}", np.asarray(value, np.int64))

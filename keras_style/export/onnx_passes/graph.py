@@ -63,6 +63,15 @@ class Graph:
         self.taken.add(name)
         return name
 
+    def new_node(self, op, inputs, base, outputs=None, **attrs):
+        """An `op` node named afresh after `base`, writing `outputs`, or one
+        fresh output when none are given (then also the node's name)."""
+        from onnx import helper
+
+        name = self.fresh(f"{base}_{op.lower()}")
+        outputs = list(outputs) if outputs else [name]
+        return helper.make_node(op, inputs, outputs, name=name, **attrs)
+
     def add_constant(self, base, value):
         from onnx import numpy_helper
 

@@ -118,8 +118,6 @@ def fuse_instance_normalization(model):
     shift by `InstanceNormalization` (between two transposes where the
     tensor is NHWC); returns how many. The nodes they leave unused are
     removed by `optimize`."""
-    from onnx import helper
-
     graph = Graph(model.graph)
     fused = 0
     for node in list(model.graph.node):
@@ -133,34 +131,22 @@ def fuse_instance_normalization(model):
         scale = graph.add_constant(base + "_scale", gamma.astype(np.float32))
         shift = graph.add_constant(base + "_shift", beta.astype(np.float32))
         nodes = []
-        if layout == "NHWC":
-            nchw = graph.fresh(base + "_nchw")
-            nodes.append(
-                helper.make_node("Transpose", [x], [nchw], name=nchw, perm=[0, 3, 1, 2])
-            )
-            x = nchw
-        normalized = (
-            list(node.output)
-            if layout == "NCHW"
-            else [graph.fresh(base + "_normalized")]
-        )
+        if layout == "NHWC":  # ONNX's norm takes NCHW
+            nodes.append(graph.new_node("Transpose", [x], base, perm=[0, 3, 1, 2]))
+            x = nodes[-1].output[0]
         nodes.append(
-            helper.make_node(
+            graph.new_node(
                 "InstanceNormalization",
                 [x, scale, shift],
-                normalized,
-                name=graph.fresh(base + "_instance_norm"),
+                base,
+                node.output if layout == "NCHW" else None,
                 epsilon=eps,
             )
         )
         if layout == "NHWC":
             nodes.append(
-                helper.make_node(
-                    "Transpose",
-                    normalized,
-                    list(node.output),
-                    name=graph.fresh(base + "_nhwc"),
-                    perm=[0, 2, 3, 1],
+                graph.new_node(
+                    "Transpose", nodes[-1].output, base, node.output, perm=[0, 2, 3, 1]
                 )
             )
         replace(model.graph, node, nodes)

@@ -17,8 +17,6 @@ def crop_transposed_convolutions(model):
     crop to be that one (it does not evaluate the shape arithmetic);
     `optimize_file` checks the result against the unrewritten graph.
     """
-    from onnx import helper
-
     graph = Graph(model.graph)
     rewritten = 0
     for node in list(model.graph.node):
@@ -53,11 +51,11 @@ def crop_transposed_convolutions(model):
         if len(pad_users) != 1 or pad_users[0].op_type != "Pad":
             continue
         pad = pad_users[0]
-        replacement = helper.make_node(
+        replacement = graph.new_node(
             "ConvTranspose",
             list(node.input),
-            list(pad.output),
-            name=graph.fresh(node.name + "_cropped"),
+            node.name or node.output[0],
+            pad.output,
             strides=[2, 2],
             kernel_shape=[3, 3],
             pads=[0, 0, 1, 1],
