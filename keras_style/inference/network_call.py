@@ -53,7 +53,13 @@ def run_network(model, batch):
 def to_pixel_range(out):
     """A network's output as float32 clipped to 0..255: in place where numpy
     allows (each output array is fresh and used once), saving a copy of
-    every image."""
+    every image.
+
+    Example:
+
+    >>> to_pixel_range(np.array([-3.0, 12.5, 300.0]))
+    array([  0. ,  12.5, 255. ], dtype=float32)
+    """
     out = np.asarray(out, dtype=np.float32)
     if out.flags.writeable:
         return np.clip(out, 0.0, 255.0, out=out)

@@ -36,6 +36,10 @@ def fused_instance_norm(x, scale, shift, epsilon):
         x: float32 `(N, H, W, C)` features.
         scale, shift: float32 tensors of `C` values each (any shape).
         epsilon: added to the biased variance.
+
+    Example (TensorFlow backend; `None` on the others or for a batch):
+
+    >>> y = fused_instance_norm(x[:1], ops.ones(8), ops.zeros(8), 1e-5)
     """
     channels = x.shape[-1]
     if not _applies(x) or not channels:
@@ -65,7 +69,13 @@ def _mirrored(x, padding, axis):
 
 def reflection_pad(x, padding):
     """`x` reflection-padded by `padding` on height and width, or `None`
-    where this path does not apply."""
+    where this path does not apply.
+
+    Example (TensorFlow backend):
+
+    >>> reflection_pad(np.zeros((1, 5, 6, 3), "float32"), 2).shape
+    TensorShape([1, 9, 10, 3])
+    """
     too_small = any(n is not None and n <= padding for n in x.shape[1:3])
     if not _applies(x) or too_small:  # MirrorPad raises for a side too small
         return None

@@ -65,7 +65,13 @@ class Graph:
 
     def new_node(self, op, inputs, base, outputs=None, **attrs):
         """An `op` node named afresh after `base`, writing `outputs`, or one
-        fresh output when none are given (then also the node's name)."""
+        fresh output when none are given (then also the node's name).
+
+        Example:
+
+        >>> list(graph.new_node("Relu", ["x"], "norm0").output)
+        ['norm0_relu']
+        """
         from onnx import helper
 
         name = self.fresh(f"{base}_{op.lower()}")
