@@ -283,6 +283,35 @@ def test_jax_cpu_flag_yields_to_the_user(clean_flags):
     assert os.environ["XLA_FLAGS"] == "--xla_cpu_experimental_ynn_fusion_type=all"
 
 
+@pytest.mark.parametrize("switch", ["0", "1"])
+def test_tensorflow_onednn_query_follows_tensorflows_own_switch(switch):
+    # TF_ENABLE_ONEDNN_OPTS overrides TensorFlow's choice by CPU.
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": switch}
+    code = (
+        "from keras_style.utils.backend_config import tensorflow_uses_onednn\n"
+        "print(tensorflow_uses_onednn())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-1] == str(switch == "1")
+
+
+@pytest.mark.parametrize("onednn", [False, True])
+def test_tensorflow_winograd_starts_where_it_beats_the_native_convolution(
+    onednn, monkeypatch
+):
+    # oneDNN's convolutions beat Winograd at 128 channels; Eigen's do not.
+    from keras_style.optimize import vgg_forward
+
+    monkeypatch.setattr(vgg_forward, "tensorflow_uses_onednn", lambda: onednn)
+    cpu = vgg_forward._winograd_min_channels("tensorflow", on_cpu=True)
+    for channels, expected in ((128, not onednn), (256, True), (64, False)):
+        kernel = type("K", (), {"shape": (3, 3, channels, channels)})()
+        assert vgg_forward._use_winograd(kernel, cpu) is expected, channels
+
+
 def test_cpu_fast_paths_stay_off_other_devices():
     # Winograd was measured faster on CPUs only: a GPU keeps the native
     # convolution until it is measured there.

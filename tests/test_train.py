@@ -319,19 +319,25 @@ def test_mixed_precision_training_tracks_float32(folder, style):
     assert half[-1] == pytest.approx(full[-1], rel=0.05), (full, half)
 
 
-@pytest.mark.parametrize("policy, xla", [("float32", True), ("mixed_bfloat16", False)])
-def test_tensorflow_cpu_train_step_picks_xla_except_for_bfloat16(style, policy, xla):
-    # XLA's CPU convolutions compute bfloat16 in float32 with casts around;
-    # TF's own oneDNN kernels use the CPU's bf16 instructions.
+@pytest.mark.parametrize("onednn", [False, True])
+@pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
+def test_tensorflow_cpu_train_step_picks_xla_without_onednn(
+    style, policy, onednn, monkeypatch
+):
+    # Without oneDNN, XLA's CPU convolutions beat TF's; with it they do not,
+    # and compiling the step only delays the first one. XLA's compute
+    # bfloat16 in float32 with casts around; TF's oneDNN kernels use the
+    # CPU's bf16 instructions.
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the XLA choice is TensorFlow's")
     import tensorflow as tf
 
     if tf.config.list_logical_devices("GPU"):
         pytest.skip("on a GPU Keras decides")
+    monkeypatch.setattr(training, "tensorflow_uses_onednn", lambda: onednn)
     model = TransformNet(**SMALL, dtype=policy)
     model.compile(style_image=style, vgg_weights=None)
-    assert model.jit_compile is xla
+    assert model.jit_compile is (policy == "float32" and not onednn)
 
 
 @pytest.mark.parametrize(
@@ -428,6 +434,8 @@ def test_cli_train_keeps_the_compiled_step_for_the_next_run(style, folder, tmp_p
         KERAS_STYLE_COMPILATION_CACHE="on",
         # This tiny step compiles in under JAX's default 1 s threshold.
         JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+        # TensorFlow compiles the step with XLA where it does not use oneDNN.
+        TF_ENABLE_ONEDNN_OPTS="0",
     )
     args = _train_args(style, folder, tmp_path / "out")
     result = subprocess.run(

@@ -19,14 +19,15 @@ from keras_style.optimize.winograd import (
     winograd_kernel,
     xla_winograd_conv3x3,
 )
+from keras_style.utils.backend_config import tensorflow_uses_onednn
 
 # 3x3 convolutions with at least this many input and output channels run as
 # Winograd F(4x4, 3x3), per backend and on CPUs only: other devices keep the
 # native convolution until it is measured there. Measured per layer shape of
 # VGG19 (benchmarks/README.md, "Why these code paths"): TensorFlow's
-# XLA-compiled Winograd beats its native (oneDNN) convolution from 128
-# channels, JAX's beats XLA's convolution from 256.
-WINOGRAD_MIN_CHANNELS = {"tensorflow": 128, "jax": 256}
+# XLA-compiled Winograd beats its Eigen and XLA convolutions from 128
+# channels, oneDNN's from 256; JAX's beats XLA's convolution from 256.
+WINOGRAD_MIN_CHANNELS = {"tensorflow": 128, "tensorflow_onednn": 256, "jax": 256}
 # F(4x4, 3x3) rather than F(2x2, 3x3): fewer multiplies and less transform
 # traffic per output, measured faster at these widths on both backends.
 WINOGRAD_OUTPUT_TILE = 4
@@ -38,6 +39,8 @@ WINOGRAD_MIN_SIDE = 32
 
 def _winograd_min_channels(backend, on_cpu):
     """The channel count from which Winograd is used on this device, or None."""
+    if backend == "tensorflow" and on_cpu and tensorflow_uses_onednn():
+        backend = "tensorflow_onednn"
     return WINOGRAD_MIN_CHANNELS[backend] if on_cpu else None
 
 
@@ -141,14 +144,13 @@ def tensorflow_vgg_forward(model, dtype="float32"):
       forward convolution of the output gradient with the kernel rotated by
       180 degrees and its channels swapped, so each conv+bias+ReLU gets that
       as a custom gradient (and no kernel gradient, which is never needed).
-    - On CPU the convolutions with 128 or more input and output channels
-      run as Winograd F(4x4, 3x3) (`winograd.py`), forward and backward.
+    - On CPU the wider convolutions (`WINOGRAD_MIN_CHANNELS`) run as
+      Winograd F(4x4, 3x3) (`winograd.py`), forward and backward.
     - `MaxPoolGrad` is many times slower than the forward pool; a 2x2 pool's
       gradient is the output gradient repeated 2x2 and masked where the
       input equals its window's maximum.
     - With `dtype="bfloat16"` everything after the preprocessing runs in
-      bfloat16 on TF's oneDNN kernels (AVX512-BF16 / AMX), and no Winograd:
-      XLA computes bfloat16 convolutions in float32.
+      bfloat16 on oneDNN (AVX512-BF16, AMX); no Winograd: XLA's is float32.
 
     Example (on the TensorFlow backend):
 

@@ -33,6 +33,7 @@ from keras_style.training.task import (
     decode_png,
     encode_png,
 )
+from keras_style.utils.backend_config import tensorflow_uses_onednn
 from keras_style.utils.checks import check_float, check_int, check_positive_int
 
 DEFAULT_LOSS_NETWORK = D.TRAIN_LOSS_NETWORK
@@ -80,18 +81,20 @@ def default_style_size(image_size):
 def _xla_pays_off(model):
     """XLA for the TF train step on CPU, where Keras' "auto" leaves it off.
 
-    TF's CPU kernels for the backward pass of the 9x9 and upsampling
-    convolutions are slow, and XLA's are faster (benchmarks/README.md). Not
-    for bfloat16: XLA's CPU convolutions compute it in float32 with casts
-    around, while TF's oneDNN kernels use AVX512-BF16 / AMX where the CPU
-    has them. On a GPU, Keras' "auto" decides, as it does under
-    tf.distribute.
+    Without oneDNN, TF's CPU kernels for the backward pass of the 9x9 and
+    upsampling convolutions are slow, and XLA's are faster. Where TF uses
+    oneDNN (`tensorflow_uses_onednn`), a step without XLA is as fast, and
+    the first one comes sooner by the seconds XLA takes to compile it
+    (benchmarks/README.md). Not for bfloat16: XLA's CPU convolutions compute
+    it in float32 with casts around, while TF's oneDNN kernels use
+    AVX512-BF16 / AMX where the CPU has them. On a GPU, Keras' "auto"
+    decides, as it does under tf.distribute.
     """
     if keras.backend.backend() != "tensorflow" or model.compute_dtype == "bfloat16":
         return False
     import tensorflow as tf
 
-    if tf.config.list_logical_devices("GPU"):
+    if tf.config.list_logical_devices("GPU") or tensorflow_uses_onednn():
         return False
     return not tf.distribute.has_strategy()
 
