@@ -125,11 +125,17 @@ def test_onnx_export_is_rewritten_for_onnx_runtime(exports):
     assert ops.count("InstanceNormalization") == 3 + 2 * 5 + 2 + 1
     assert "GlobalAveragePool" not in ops and "Reciprocal" not in ops
     assert ops.count("SpaceToDepth") == 1  # the 9x9 output convolution
-    transposed = [node for node in nodes if node.op_type == "ConvTranspose"]
-    assert len(transposed) == 2
-    for node in transposed:  # cropped by its own padding, not a Slice
-        pads = [list(a.ints) for a in node.attribute if a.name == "pads"]
-        assert pads == [[0, 0, 1, 1]]
+    # The two transposed convolutions, cropped and then run on their output
+    # parities: a 2x2 convolution each, then a DepthToSpace.
+    assert "ConvTranspose" not in ops and ops.count("DepthToSpace") == 2 + 1
+    parities = [
+        node
+        for node in nodes
+        if node.op_type == "Conv"
+        and [list(a.ints) for a in node.attribute if a.name == "kernel_shape"]
+        == [[2, 2]]
+    ]
+    assert len(parities) == 2
 
 
 @pytest.mark.parametrize("format", ["onnx", "litert"])

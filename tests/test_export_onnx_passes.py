@@ -253,12 +253,54 @@ def test_transposed_convolution_gets_its_output_size_directly(rng):
     model = transposed_convolution_model(rng, 8, 4)
     fast, counts = rewritten(model)
     assert counts["transposed_convolution"] == 1
-    assert op_types(fast) == ["ConvTranspose"]
+    # ... and then runs as a convolution on its four output parities.
+    assert counts["subpixel_convolution"] == 1
+    assert op_types(fast) == ["Conv", "DepthToSpace"]
     for shape in [(1, 8, 5, 7), (2, 8, 12, 12)]:
         x = rng.normal(0, 1, shape).astype("float32")
         expected = run(model, {"x": x})
         assert expected.shape == (shape[0], 4, 2 * shape[2], 2 * shape[3])
         np.testing.assert_allclose(run(fast, {"x": x}), expected, rtol=1e-5, atol=1e-5)
+
+
+def cropped_transposed_convolution(rng, in_ch, out_ch, *, bias=True, **attrs):
+    kernel = rng.normal(0, 0.1, (in_ch, out_ch, 3, 3)).astype("float32")
+    constants = {"w": kernel}
+    if bias:
+        constants["b"] = rng.normal(0, 1, out_ch).astype("float32")
+    attrs = {"strides": [2, 2], "kernel_shape": [3, 3], "pads": [0, 0, 1, 1], **attrs}
+    node = helper.make_node("ConvTranspose", ["x", *constants], ["y"], **attrs)
+    return make_model([node], constants, in_ch)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_transposed_convolution_runs_on_its_output_parities(rng, bias):
+    model = cropped_transposed_convolution(rng, 6, 5, bias=bias)
+    fast, counts = rewritten(model)
+    assert counts["subpixel_convolution"] == 1
+    assert op_types(fast) == ["Conv", "DepthToSpace"]
+    for shape in [(1, 6, 1, 1), (1, 6, 5, 8), (2, 6, 9, 4)]:
+        x = rng.normal(0, 1, shape).astype("float32")
+        expected = run(model, {"x": x})
+        assert expected.shape == (shape[0], 5, 2 * shape[2], 2 * shape[3])
+        np.testing.assert_allclose(run(fast, {"x": x}), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {"pads": [1, 1, 1, 1]},  # another output size
+        {"pads": [0, 0, 0, 0]},  # uncropped: 2H + 1 rows
+        {"strides": [1, 1]},
+        {"output_padding": [1, 1]},
+        {"dilations": [2, 2]},
+    ],
+)
+def test_other_transposed_convolutions_stay_as_they_are(rng, attrs):
+    model = cropped_transposed_convolution(rng, 4, 3, **attrs)
+    fast, counts = rewritten(model)
+    assert counts["subpixel_convolution"] == 0
+    assert op_types(fast) == ["ConvTranspose"]
 
 
 def exported_model(rng):

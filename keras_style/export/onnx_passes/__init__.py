@@ -9,7 +9,8 @@ one of them into the same function, to float32 rounding:
 - `blocked_convolution`: the 9x9 output convolution to 3 channels runs on
   4x4 pixel blocks, which fill ONNX Runtime's blocked kernels;
 - `transposed_convolution`: TensorFlow's "same" transposed convolutions
-  compute their output size directly instead of cropping a larger one.
+  compute their output size directly instead of cropping a larger one, as
+  one convolution per output parity (sub-pixel form).
 
 `optimize_file`, which the ONNX export runs, checks the result against the
 unrewritten graph on two image sizes with ONNX Runtime, and keeps the
@@ -28,6 +29,7 @@ from keras_style.export.onnx_passes.graph import remove_unused
 from keras_style.export.onnx_passes.instance_norm import fuse_instance_normalization
 from keras_style.export.onnx_passes.transposed_convolution import (
     crop_transposed_convolutions,
+    subpixel_transposed_convolutions,
 )
 
 # How far (in 0..255 levels) the rewritten graph may drift from the original.
@@ -51,7 +53,7 @@ def optimize_file(path, image_input, style_input=None):
     Example (what `formats.write` does after tf2onnx):
 
     >>> optimize_file("wave.onnx", "image")
-    {'instance_normalization': 16, 'space_to_depth': 1, 'transposed_convolution': 2}
+    {'instance_normalization': 16, 'space_to_depth': 1, 'transposed_convolution': 2, 'subpixel_convolution': 2}
     """
     import onnx
 
@@ -119,12 +121,14 @@ def optimize(model):
 
     >>> model = onnx.load("magenta26_style7.onnx")
     >>> optimize(model)
-    {'instance_normalization': 18, 'space_to_depth': 1, 'transposed_convolution': 0}
+    {'instance_normalization': 18, 'space_to_depth': 1, 'transposed_convolution': 0, 'subpixel_convolution': 0}
     """
     counts = {
         "instance_normalization": fuse_instance_normalization(model),
         "space_to_depth": space_to_depth_convolutions(model),
         "transposed_convolution": crop_transposed_convolutions(model),
+        # After the crop, which gives them the size this form computes.
+        "subpixel_convolution": subpixel_transposed_convolutions(model),
     }
     remove_unused(model.graph)
     return counts
