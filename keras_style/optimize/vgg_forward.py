@@ -15,7 +15,8 @@ import keras
 from keras_style.losses.vgg import vgg_sequence
 from keras_style.optimize.pooling import max_pool_gradient, upsample
 from keras_style.optimize.winograd import (
-    winograd_conv3x3,
+    flipped_kernel,
+    jax_winograd_conv3x3_relu,
     winograd_kernel,
     xla_winograd_conv3x3,
 )
@@ -213,14 +214,12 @@ def tensorflow_vgg_forward(model, dtype="float32"):
         if kind == "conv" and layer.kernel.shape[2] < 16:
             steps.append((native_conv_relu, (kernel, bias), taps))
         elif kind == "conv":
-            # rot180 and in/out channels swapped: (3, 3, out, in)
-            flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
+            flipped = flipped_kernel(kernel)
             if _use_winograd(kernel, min_channels):
                 u = winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE)
                 u_flipped = winograd_kernel(flipped, WINOGRAD_OUTPUT_TILE)
-                steps.append(
-                    (conv_or_winograd_relu, (kernel, bias, flipped, u, u_flipped), taps)
-                )
+                arguments = (kernel, bias, flipped, u, u_flipped)
+                steps.append((conv_or_winograd_relu, arguments, taps))
             else:
                 steps.append((conv_relu, (kernel, bias, flipped), taps))
         elif kind == "max_pool":
@@ -290,15 +289,13 @@ def jax_vgg_forward(model, dtype="float32"):
 
     - Winograd (`winograd.py`, on CPU): cheaper than XLA's convolution from
       256 channels when the kernel transform is done once here (inside the
-      step it costs more than the convolution). It is autodiffed as is: the
-      gradient of a linear map computed this way is its transpose, with the
-      same saving.
+      step it costs more than the convolution). Its input gradient is a
+      Winograd convolution too, with the flipped kernel's transform.
     - XLA's CPU gradient of a max pool (select-and-scatter) is many times
       slower than its forward pass; the output gradient repeated 2x2 and
       masked where the input equals its window's maximum is not.
-    - `dtype="bfloat16"`: everything after the preprocessing in bfloat16
-      (for accelerators: XLA's CPU convolutions compute it in float32), and
-      no Winograd.
+    - `dtype="bfloat16"`: all after the preprocessing in bfloat16, no Winograd
+      (for accelerators: XLA's CPU convolutions compute it in float32).
 
     Returns `(forward, weights)`, `forward(image, weights, taps=None) ->
     features` (`taps` as in `backend_vgg_forward`), so that the weights can
@@ -329,9 +326,11 @@ def jax_vgg_forward(model, dtype="float32"):
         )
         return jax.nn.relu(y + bias)
 
-    def conv_or_winograd_relu(x, kernel, bias, u):
+    winograd_relu = jax_winograd_conv3x3_relu()
+
+    def conv_or_winograd_relu(x, kernel, bias, u, u_flipped):
         if _large_enough_for_winograd(x):  # decided when traced
-            return jax.nn.relu(winograd_conv3x3(x, u) + bias)
+            return winograd_relu(x, bias, u, u_flipped)
         return conv_relu(x, kernel, bias)
 
     @jax.custom_vjp
@@ -363,7 +362,8 @@ def jax_vgg_forward(model, dtype="float32"):
             function = conv_relu
             if _use_winograd(kernel, min_channels):
                 function = conv_or_winograd_relu
-                layer_weights.append(winograd_kernel(kernel, WINOGRAD_OUTPUT_TILE))
+                for k in (kernel, flipped_kernel(kernel)):
+                    layer_weights.append(winograd_kernel(k, WINOGRAD_OUTPUT_TILE))
             indices = tuple(range(len(weights), len(weights) + len(layer_weights)))
             steps.append((function, indices, taps))
             weights += layer_weights

@@ -159,3 +159,44 @@ def xla_winograd_conv3x3():
     import tensorflow as tf
 
     return tf.function(winograd_conv3x3, jit_compile=True, autograph=False)
+
+
+def flipped_kernel(kernel):
+    """The 3x3 kernel whose "same" convolution is the input gradient of
+    `kernel`'s: rotated by 180 degrees, input and output channels swapped.
+
+    Example:
+
+    >>> tuple(flipped_kernel(np.ones((3, 3, 4, 5), "float32")).shape)
+    (3, 3, 5, 4)
+    """
+    return ops.transpose(ops.flip(kernel, axis=(0, 1)), (0, 1, 3, 2))
+
+
+@functools.cache
+def jax_winograd_conv3x3_relu():
+    """`f(x, bias, u, u_flipped) = relu(winograd_conv3x3(x, u) + bias)` for
+    JAX, for a frozen network: its input gradient is again a Winograd
+    convolution (of the output gradient where `f > 0`, with
+    `u_flipped = winograd_kernel(flipped_kernel(kernel))`), and the weights
+    get zero gradients. Autodiff through the tile transforms made the
+    backward pass slower than the native convolution's
+    (benchmarks/README.md)."""
+    import jax
+    import jax.numpy as jnp
+
+    @jax.custom_vjp
+    def conv_relu(x, bias, u, u_flipped):
+        return jax.nn.relu(winograd_conv3x3(x, u) + bias)
+
+    def forward(x, bias, u, u_flipped):
+        y = conv_relu(x, bias, u, u_flipped)
+        return y, (y, bias, u, u_flipped)
+
+    def backward(residuals, dy):
+        y, bias, u, u_flipped = residuals
+        dx = winograd_conv3x3(jnp.where(y > 0, dy, 0), u_flipped)
+        return (dx, jnp.zeros_like(bias), jnp.zeros_like(u), jnp.zeros_like(u_flipped))
+
+    conv_relu.defvjp(forward, backward)
+    return conv_relu
