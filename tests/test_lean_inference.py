@@ -106,18 +106,26 @@ def test_a_damaged_export_is_not_used_without_keras(exported_preset, tmp_path):
     assert np.abs(np.load(tmp_path / "o.npy").astype("int16") - expected).max() <= 1
 
 
-def test_an_export_by_an_older_exporter_is_not_used(exported_preset):
-    # Files cached before the ONNX rewrites (keras_style.export.onnx_passes)
-    # are correct but slower: their stamp has no `exporter_revision`, so the
-    # lean path does not take them and Keras exports again (the path the
-    # damaged-file test above runs end to end).
-    from keras_style.export.runtime_cache import cached_export_of_preset
+@pytest.mark.parametrize("revision", [None, "previous"])
+def test_an_export_by_an_older_exporter_is_not_used(exported_preset, revision):
+    # Files cached by an older exporter are correct but slower: their stamp
+    # has no `exporter_revision` (before the ONNX rewrites of
+    # keras_style.export.onnx_passes) or an older one, so the lean path does
+    # not take them and Keras exports again (the path the damaged-file test
+    # above runs end to end).
+    from keras_style.export.runtime_cache import (
+        EXPORTER_REVISION,
+        cached_export_of_preset,
+    )
 
     preset, _, _, cache = exported_preset
     assert cached_export_of_preset(preset, "onnx", cache_dir=cache) is not None
     (stamp,) = (cache / "exported").glob("*.onnx.sha256")
     record = json.loads(stamp.read_text())
-    del record["exporter_revision"]
+    if revision is None:
+        del record["exporter_revision"]
+    else:
+        record["exporter_revision"] = EXPORTER_REVISION - 1
     stamp.write_text(json.dumps(record))
     assert cached_export_of_preset(preset, "onnx", cache_dir=cache) is None
 

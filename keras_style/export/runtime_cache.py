@@ -23,8 +23,9 @@ from keras_style.utils.files import write_text_atomic
 EXPORTED_RUNTIMES = ("onnx", "litert")
 # Bumped when exports get faster or better, so that cached files written by
 # an older keras-style are exported again once.
-# 2: ONNX graph rewrites (`onnx_passes`).
-EXPORTER_REVISION = 2
+# 2: ONNX graph rewrites (`onnx_passes`); 3: transposed convolutions as
+# convolutions on their output parities.
+EXPORTER_REVISION = 3
 
 
 def network_sha256(net):
