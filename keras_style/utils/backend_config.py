@@ -117,11 +117,12 @@ def tensorflow_uses_onednn():
     """Whether TensorFlow runs its CPU kernels through oneDNN in this process.
 
     TensorFlow turns oneDNN on by default on Linux CPUs with AVX512-VNNI,
-    AVX512-BF16 or AMX, and off elsewhere (`TF_ENABLE_ONEDNN_OPTS` overrides
-    both). Its convolutions, forward and backward, are then as fast as XLA's
-    or faster, so a train step needs no XLA compile; without oneDNN, XLA's
-    are 1.3-1.6x faster per step (benchmarks/README.md). False when
-    TensorFlow does not say (the private query moved).
+    AVX512-BF16, AVX-VNNI or AMX (and Arm Neoverse V1), and off elsewhere;
+    `TF_ENABLE_ONEDNN_OPTS` overrides both. Its convolutions, forward and
+    backward, are then as fast as XLA's or faster, so a train step needs no
+    XLA compile; without oneDNN, XLA's were 1.3-1.6x faster per step
+    (benchmarks/README.md). False when TensorFlow does not say (its query,
+    `IsMklEnabled`, is not public API and could move).
 
     Example:
 
