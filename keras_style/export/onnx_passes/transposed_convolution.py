@@ -21,20 +21,7 @@ def crop_transposed_convolutions(model):
     graph = Graph(model.graph)
     rewritten = 0
     for node in list(model.graph.node):
-        if node.op_type != "ConvTranspose" or node.input[1] not in graph.constants:
-            continue
-        attrs = attributes(node)
-        kernel = graph.constants[node.input[1]]
-        if (
-            kernel.ndim != 4
-            or kernel.shape[2:] != (3, 3)
-            or list(attrs.get("strides", [])) != [2, 2]
-            or any(attrs.get("pads", [0]))
-            or any(attrs.get("output_padding", [0]))
-            or "output_shape" in attrs
-            or attrs.get("group", 1) != 1
-            or any(d != 1 for d in attrs.get("dilations", [1, 1]))
-        ):
+        if _stride_2_kernel(graph, node, pads=[0, 0, 0, 0]) is None:
             continue
         # Besides the `Slice`, only the `Shape` ops computing the crop.
         users = [
@@ -66,6 +53,30 @@ def crop_transposed_convolutions(model):
     return rewritten
 
 
+def _stride_2_kernel(graph, node, pads):
+    """The constant `(in, out, 3, 3)` kernel of `node` if it is a plain 3x3
+    stride-2 `ConvTranspose` with `pads` (absent counts as zeros): one
+    group, no dilation, no output padding, shape or automatic padding;
+    else None."""
+    if node.op_type != "ConvTranspose" or node.input[1] not in graph.constants:
+        return None
+    attrs = attributes(node)
+    kernel = graph.constants[node.input[1]]
+    if (
+        kernel.ndim != 4
+        or kernel.shape[2:] != (3, 3)
+        or list(attrs.get("strides", [])) != [2, 2]
+        or list(attrs.get("pads", [0, 0, 0, 0])) != pads
+        or any(attrs.get("output_padding", [0]))
+        or "output_shape" in attrs
+        or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
+        or attrs.get("group", 1) != 1
+        or any(d != 1 for d in attrs.get("dilations", [1, 1]))
+    ):
+        return None
+    return kernel
+
+
 # Sub-pixel form of a 3x3 stride-2 transposed convolution cropped to 2H x 2W:
 # output row 2m + a reads input rows m - 1 + d (d = 0, 1) through kernel row
 # `_TAP[a][d]`, or nothing where it is None (the same for columns).
@@ -86,21 +97,8 @@ def subpixel_transposed_convolutions(model):
     graph = Graph(model.graph)
     rewritten = 0
     for node in list(model.graph.node):
-        if node.op_type != "ConvTranspose" or node.input[1] not in graph.constants:
-            continue
-        attrs = attributes(node)
-        kernel = graph.constants[node.input[1]]  # (in, out, 3, 3)
-        if (
-            kernel.ndim != 4
-            or kernel.shape[2:] != (3, 3)
-            or list(attrs.get("strides", [])) != [2, 2]
-            or list(attrs.get("pads", [])) != [0, 0, 1, 1]
-            or any(attrs.get("output_padding", [0]))
-            or "output_shape" in attrs
-            or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
-            or attrs.get("group", 1) != 1
-            or any(d != 1 for d in attrs.get("dilations", [1, 1]))
-        ):
+        kernel = _stride_2_kernel(graph, node, pads=[0, 0, 1, 1])
+        if kernel is None:
             continue
         bias = None
         if len(node.input) > 2 and node.input[2]:
