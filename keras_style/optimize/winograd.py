@@ -181,7 +181,15 @@ def jax_winograd_conv3x3_relu():
     `u_flipped = winograd_kernel(flipped_kernel(kernel))`), and the weights
     get zero gradients. Autodiff through the tile transforms made the
     backward pass slower than the native convolution's
-    (benchmarks/README.md)."""
+    (benchmarks/README.md).
+
+    Example (JAX backend):
+
+    >>> kernel = np.ones((3, 3, 4, 5), "float32")
+    >>> u, u_flipped = (winograd_kernel(k, 4) for k in (kernel, flipped_kernel(kernel)))
+    >>> conv_relu = jax_winograd_conv3x3_relu()
+    >>> dx = jax.grad(lambda x: conv_relu(x, np.zeros(5), u, u_flipped).sum())(x)
+    """
     import jax
     import jax.numpy as jnp
 

@@ -126,7 +126,7 @@ def tensorflow_uses_onednn():
 
     Example:
 
-    >>> keras_style.utils.backend_config.tensorflow_uses_onednn()
+    >>> keras_style.utils.backend_config.tensorflow_uses_onednn()  # AVX512-VNNI
     True
     """
     try:

@@ -93,6 +93,11 @@ def subpixel_transposed_convolutions(model):
     parity. As one convolution per parity, stacked on the channel axis, the
     whole layer runs in ONNX Runtime's blocked convolution kernels, which
     its `ConvTranspose` does not use.
+
+    Example (after `crop_transposed_convolutions`, on a wave export):
+
+    >>> subpixel_transposed_convolutions(model)
+    2
     """
     graph = Graph(model.graph)
     rewritten = 0
