@@ -19,7 +19,7 @@ from keras_style.models.arbitrary import (
     StyleTransferNetwork,
 )
 from keras_style.presets import registry
-from tests.testing import run_model_saving_test, to_numpy
+from tests.testing import run_model_saving_test, to_numpy, unbuilt_layers
 
 
 def tiny_net(seed=0):
@@ -94,6 +94,7 @@ def test_transfer_network_keeps_any_size(size):
     out = to_numpy(net([photos, np.ones((1, 6), "f4")]))
     assert out.shape == photos.shape
     assert out.min() >= 0 and out.max() <= 255
+    assert unbuilt_layers(net) == []  # else Keras re-traces it every step
 
 
 def test_transfer_network_refuses_tiny_photos():

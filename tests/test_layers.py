@@ -5,7 +5,7 @@ import time
 import keras
 import numpy as np
 import pytest
-from testing import run_layer_serialization_test, to_numpy
+from testing import run_layer_serialization_test, to_numpy, unbuilt_layers
 
 from keras_style.layers import (
     ConditionalInstanceNormalization,
@@ -103,8 +103,12 @@ def test_padded_conv_shapes_and_padding_modes(rng):
 @pytest.mark.parametrize("mode", ["nearest", "transpose"])
 def test_upsample_conv_doubles_size(mode, rng):
     x = rng.normal(size=(2, 5, 7, 4)).astype("float32")
-    y = UpsampleConv2D(3, mode=mode)(x)
+    layer = UpsampleConv2D(3, mode=mode)
+    y = layer(x)
     assert tuple(y.shape) == (2, 10, 14, 3)
+    # The sub-pixel path never calls the upsampling layer; it is built all
+    # the same (see unbuilt_layers).
+    assert unbuilt_layers(layer) == []
     with pytest.raises(ValueError, match="Received: mode="):
         UpsampleConv2D(3, mode="bilinear")
 
@@ -232,3 +236,4 @@ def test_reflection_padding_of_a_side_too_small_as_for_a_batch(rng):
             _np(pad(x[:1]))
     else:
         np.testing.assert_array_equal(_np(pad(x[:1])), both[:1])
+

@@ -14,7 +14,7 @@ from keras_style.image import load_image
 from keras_style.inference.multi_style_stylizer import MultiStyleStylizer, parse_style
 from keras_style.models.multi_style import MultiStyleNet, StyleTable
 from keras_style.presets import registry
-from tests.testing import run_model_saving_test, to_numpy
+from tests.testing import run_model_saving_test, to_numpy, unbuilt_layers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -66,6 +66,7 @@ def test_any_size_round_trips(size):
     photos = np.random.default_rng(0).uniform(0, 255, (2, *size, 3)).astype("f4")
     out = to_numpy(net([photos, np.eye(3, dtype="f4")[[1]]]))
     assert out.shape == photos.shape and out.min() >= 0 and out.max() <= 255
+    assert unbuilt_layers(net) == []  # else Keras re-traces it every step
 
 
 def test_styles_differ_and_blend_in_the_normalisation():

@@ -13,6 +13,13 @@ def to_numpy(x):
     return keras.ops.convert_to_numpy(x)
 
 
+def unbuilt_layers(model):
+    """Names of `model`'s layers (nested ones too) that are not built. Keras
+    re-traces a model with any on every `train_on_batch` and (on JAX)
+    `predict_on_batch`, to build it."""
+    return [layer.name for layer in model._flatten_layers() if not layer.built]
+
+
 def run_layer_serialization_test(make_layer, x, tmp_path, *, atol=1e-5):
     """A registered layer survives `get_config` and a `.keras` file.
 

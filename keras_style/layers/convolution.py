@@ -158,6 +158,10 @@ class UpsampleConv2D(keras.layers.Layer):
 
     def build(self, input_shape):
         if self.upsample is not None:
+            # Built although the sub-pixel path never calls it: Keras
+            # re-traces a model with an unbuilt layer on every
+            # `train_on_batch` and `predict_on_batch` to build it.
+            self.upsample.build(input_shape)
             b, h, w, c = input_shape
             self.conv.build(
                 (b, None if h is None else 2 * h, None if w is None else 2 * w, c)
