@@ -237,3 +237,49 @@ def test_reflection_padding_of_a_side_too_small_as_for_a_batch(rng):
     else:
         np.testing.assert_array_equal(_np(pad(x[:1])), both[:1])
 
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="JAX's form only")
+@pytest.mark.parametrize("scale_shape", [(6,), (1, 1, 1, 6), (2, 1, 1, 6)])
+def test_jax_instance_norm_matches_the_generic_form_and_its_gradient(scale_shape, rng):
+    """The matmul sums and the hand-written gradient give the generic
+    `keras.ops` form's values and gradients for `x`, `scale` and `shift`, for
+    a per-channel scale (InstanceNormalization) and per-image ones (the
+    conditional norm)."""
+    import jax
+    import jax.numpy as jnp
+
+    from keras_style.layers import jax_instance_norm
+
+    def generic(x, scale, shift):
+        mean = jnp.mean(x, axis=(1, 2), keepdims=True)
+        variance = jnp.mean(jnp.square(x - mean), axis=(1, 2), keepdims=True)
+        return (x - mean) * jax.lax.rsqrt(variance + 1e-5) * scale + shift
+
+    def fast(x, scale, shift):
+        return jax_instance_norm.instance_norm(x, scale, shift, 1e-5)
+
+    x = jnp.asarray(rng.normal(3.0, 2.0, size=(2, 7, 9, 6)).astype("float32"))
+    scale = jnp.asarray(rng.normal(size=scale_shape).astype("float32"))
+    shift = jnp.asarray(rng.normal(size=scale_shape).astype("float32"))
+    weights = jnp.asarray(rng.normal(size=(2, 7, 9, 6)).astype("float32"))
+    np.testing.assert_allclose(
+        fast(x, scale, shift), generic(x, scale, shift), atol=1e-5
+    )
+
+    def gradients(norm):
+        loss = lambda *a: jnp.sum(jnp.tanh(norm(*a)) * weights)  # noqa: E731
+        return jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(x, scale, shift)
+
+    for got, want in zip(gradients(fast), gradients(generic)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_jax_instance_norm_is_none_elsewhere():
+    from keras_style.layers import jax_instance_norm
+
+    x = np.ones((1, 4, 4, 2), "float32")
+    y = jax_instance_norm.instance_norm(
+        x, np.ones(2, "float32"), np.zeros(2, "float32"), 1e-5
+    )
+    assert (y is None) == (keras.backend.backend() != "jax")

@@ -4,7 +4,7 @@
 import keras
 from keras import ops
 
-from keras_style.layers import tensorflow_single_image
+from keras_style.layers import jax_instance_norm, tensorflow_single_image
 
 _register = keras.saving.register_keras_serializable(package="keras_style")
 
@@ -13,14 +13,16 @@ def _instance_norm(x, scale, shift, epsilon):
     """float32 `x` normalised per image and channel over height and width,
     then scaled and shifted per channel (`scale` and `shift` broadcast).
 
-    TensorFlow with one image takes one fused op (`tensorflow_single_image`).
-    Otherwise the statistics are applied as `x * factor + (shift - mean *
-    factor)`: one multiply and one add over the feature map, the per-channel
-    offset computed on the small statistics, saving a pass over `x` that
-    op-by-op runtimes (TensorFlow's oneDNN kernels, PyTorch eager) do not
-    fuse away.
+    TensorFlow with one image takes one fused op (`tensorflow_single_image`);
+    JAX takes its sums as matmuls (`jax_instance_norm`). Otherwise the
+    statistics are applied as `x * factor + (shift - mean * factor)`: one
+    multiply and one add over the feature map, the per-channel offset
+    computed on the small statistics, saving a pass over `x` that op-by-op
+    runtimes (TensorFlow's oneDNN kernels, PyTorch eager) do not fuse away.
     """
     y = tensorflow_single_image.fused_instance_norm(x, scale, shift, epsilon)
+    if y is None:
+        y = jax_instance_norm.instance_norm(x, scale, shift, epsilon)
     if y is not None:
         return y
     mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
