@@ -7,6 +7,7 @@ Python or the command line, imports no backend framework at all.
 
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,43 @@ def test_a_damaged_export_is_not_used_without_keras(exported_preset, tmp_path):
     assert "keras" in result["frameworks"] and result["model"] is False
     assert "Exporting 'tiny" in stderr
     assert np.abs(np.load(tmp_path / "o.npy").astype("int16") - expected).max() <= 1
+
+
+def test_one_process_hashes_an_unchanged_file_once(exported_preset, monkeypatch):
+    """The command line looks up a preset's export, then loads it: the
+    weights and the exported file are hashed once. A file damaged in place,
+    even to the same size and modification time, is hashed and refused."""
+
+    from keras_style.export import runtime_cache
+
+    preset, _, _, cache = exported_preset
+    hashed = []
+
+    def counting(path):
+        hashed.append(pathlib.Path(path).name)
+        return sha256_file(path)
+
+    sha256_file = runtime_cache.sha256_file
+    monkeypatch.setattr(runtime_cache, "sha256_file", counting)
+    monkeypatch.setattr(runtime_cache, "_HASHED", {})
+    found = runtime_cache.cached_export_of_preset(preset, "onnx", cache_dir=cache)
+    assert found is not None
+    first = sorted(hashed)
+    assert len(first) == 3 and found.name in first  # config, weights, export
+    assert (
+        runtime_cache.cached_export_of_preset(preset, "onnx", cache_dir=cache) == found
+    )
+    assert sorted(hashed) == first  # nothing hashed twice
+
+    info = found.stat()
+    data = bytearray(found.read_bytes())
+    data[-1] ^= 0xFF
+    with open(found, "r+b") as f:  # in place: same inode and size
+        f.write(data)
+    os.utime(found, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (
+        runtime_cache.cached_export_of_preset(preset, "onnx", cache_dir=cache) is None
+    )
 
 
 @pytest.mark.parametrize("revision", [None, "previous"])

@@ -27,6 +27,30 @@ EXPORTED_RUNTIMES = ("onnx", "litert")
 # convolutions on their output parities.
 EXPORTER_REVISION = 3
 
+# sha256 of the files this process checked, by their `os.stat` signature:
+# the command line asks whether a preset's export is cached (to decide
+# whether to import Keras) and then loads it, and each check hashes the
+# preset's weights and the exported file.
+_HASHED = {}
+
+
+def _file_sha256(path):
+    """`sha256_file(path)`, hashed once per process while the file is
+    unchanged: any write moves its change time, a replacement its inode."""
+    info = pathlib.Path(path).stat()
+    signature = (
+        info.st_dev,
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+    )
+    key = str(pathlib.Path(path).resolve())
+    known = _HASHED.get(key)
+    if known is None or known[0] != signature:
+        known = _HASHED[key] = (signature, sha256_file(path))
+    return known[1]
+
 
 def network_sha256(net):
     """sha256 of a network's config and float32 weights (its identity)."""
@@ -134,7 +158,7 @@ def _verified(path, stamp, key):
         isinstance(record, dict)
         and record.get("network_sha256") == key
         and record.get("exporter_revision") == EXPORTER_REVISION
-        and record.get("file_sha256") == sha256_file(path)
+        and record.get("file_sha256") == _file_sha256(path)
     )
 
 
@@ -145,7 +169,7 @@ def _preset_link(preset_dir, runtime, cache_dir):
 
     digest = hashlib.sha256(runtime.encode())
     for name in (CONFIG_FILE, WEIGHTS_FILE):
-        digest.update(sha256_file(pathlib.Path(preset_dir) / name).encode())
+        digest.update(_file_sha256(pathlib.Path(preset_dir) / name).encode())
     return (
         cache_root(cache_dir)
         / "exported"
