@@ -315,8 +315,12 @@ def test_tensorflow_winograd_starts_where_it_beats_the_native_convolution(
 def test_cpu_fast_paths_stay_off_other_devices():
     # Winograd was measured faster on CPUs only: a GPU keeps the native
     # convolution until it is measured there.
+    # So was JAX's instance norm as matmuls.
+    from keras_style.layers import jax_instance_norm
     from keras_style.optimize import vgg_forward
 
+    assert jax_instance_norm.pays_off("cpu")
+    assert not jax_instance_norm.pays_off("gpu")
     kernel = type("K", (), {"shape": (3, 3, 512, 512)})()
     for backend in ("tensorflow", "jax"):
         cpu = vgg_forward._winograd_min_channels(backend, on_cpu=True)

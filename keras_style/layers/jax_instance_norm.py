@@ -18,20 +18,33 @@ import keras
 
 def instance_norm(x, scale, shift, epsilon):
     """`x` instance-normalised, then scaled and shifted per channel; or
-    `None` on backends other than JAX.
+    `None` on backends other than JAX and on JAX's other devices.
 
     Args:
         x: float32 `(N, H, W, C)` features.
         scale, shift: float32, `(C,)` or `(N or 1, 1, 1, C)`.
         epsilon: added to the biased variance.
 
-    Example (JAX backend; `None` on the others):
+    Example (JAX on CPU; `None` elsewhere):
 
     >>> y = instance_norm(x, ops.ones(8), ops.zeros(8), 1e-5)
     """
     if keras.backend.backend() != "jax":
         return None
+    import jax
+
+    if not pays_off(jax.default_backend()):
+        return None
     return _custom_vjp()(x, scale, shift, float(epsilon))
+
+
+def pays_off(platform):
+    """Whether this form is taken on JAX's `platform` ("cpu", "gpu", ...).
+
+    Measured on CPUs only: GPUs keep XLA's own reductions until measured
+    there.
+    """
+    return platform == "cpu"
 
 
 def _sum_over_pixels(z):
@@ -40,7 +53,8 @@ def _sum_over_pixels(z):
 
     n, h, w, c = z.shape
     ones = jnp.ones((h * w,), z.dtype)
-    sums = jnp.einsum("p,npc->nc", ones, z.reshape(n, h * w, c))
+    # Full float32 on every device (some default to lower-precision matmuls).
+    sums = jnp.einsum("p,npc->nc", ones, z.reshape(n, h * w, c), precision="highest")
     return sums[:, None, None, :]
 
 
