@@ -111,7 +111,6 @@ def test_one_process_hashes_an_unchanged_file_once(exported_preset, monkeypatch)
     """The command line looks up a preset's export, then loads it: the
     weights and the exported file are hashed once. A file damaged in place,
     even to the same size and modification time, is hashed and refused."""
-
     from keras_style.export import runtime_cache
 
     preset, _, _, cache = exported_preset
