@@ -1,4 +1,4 @@
-"""Instance normalisation for the JAX backend, with its sums as matmuls.
+"""Instance normalisation for JAX on CPU, with its sums as matmuls.
 
 XLA's CPU backend fuses each per-channel reduction of the generic
 `keras.ops` form, forward and backward, into a loop that recomputes the
