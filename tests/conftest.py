@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import shutil
 
 import keras
 import numpy as np
@@ -35,6 +36,30 @@ if keras.backend.backend() == "jax":
     from keras_style.utils.backend_config import use_eigen_convolutions_on_jax_cpu
 
     use_eigen_convolutions_on_jax_cpu()
+
+# The JAX leg compiles the same small programs many times: in each xdist
+# worker and in the command-line subprocesses the tests start. One XLA cache
+# per test run shares them (the mechanism `keras-style train` uses for its
+# steps). The first process to load this file (xdist's controller) makes the
+# folder, the workers and subprocesses inherit it through the environment, and
+# the same process removes it at the end. A cache the user set is left alone.
+_SUITE_XLA_CACHE = None
+if keras.backend.backend() == "jax" and not os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+    import tempfile
+
+    import jax
+
+    _SUITE_XLA_CACHE = tempfile.mkdtemp(prefix="keras_style_tests_xla_")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _SUITE_XLA_CACHE
+    # Most of these compile in well under JAX's default threshold of 1 s.
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    jax.config.update("jax_compilation_cache_dir", _SUITE_XLA_CACHE)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
+
+def pytest_sessionfinish(session):
+    if _SUITE_XLA_CACHE is not None:
+        shutil.rmtree(_SUITE_XLA_CACHE, ignore_errors=True)
 
 
 def _shared_data_dir():
