@@ -488,39 +488,59 @@ def test_verbose_prints_losses(gatys, capsys):
 # --- bad input ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "kwargs, error, message",
-    [
-        ({"iterations": 0}, ValueError, "Received: iterations=0"),
-        ({"iterations": -3}, ValueError, "Received: iterations=-3"),
-        ({"iterations": 2.5}, TypeError, "Received: iterations=2.5"),
-        ({"iterations": [1, 2]}, ValueError, r"Received: iterations=\[1, 2\]"),
-        ({"size": 0}, ValueError, "Received: size=0"),
-        ({"size": -8}, ValueError, "Received: size=-8"),
-        ({"scales": [16, 0], "size": None}, ValueError, r"Received: scales=\[16, 0\]"),
-        ({"scales": [], "size": None}, ValueError, r"Received: scales=\[\]"),
-        ({"optimizer": "sgd"}, ValueError, "Received: optimizer='sgd'"),
-        ({"learning_rate": 0}, ValueError, "Received: learning_rate=0"),
-        ({"init": "bogus"}, ValueError, "Received: init='bogus'"),
-        ({"style_scale": -1}, ValueError, "Received: style_scale=-1"),
-        ({"style_scale": 0.01}, ValueError, "Received: style_scale=0.01"),
-        ({"size": 1}, ValueError, "relu2_1.*Received: size=1"),
-        ({"color_transfer": "lab"}, ValueError, "Received: color_transfer='lab'"),
-        (
-            {"preserve_colors": True, "color_transfer": "histogram"},
-            ValueError,
-            "pick one",
-        ),
-        ({"style_blend_weights": [1, 2]}, ValueError, r"style_blend_weights=\[1, 2\]"),
-        ({"style_blend_weights": [0]}, ValueError, r"style_blend_weights=\[0\]"),
-        ({"save_every": 2}, ValueError, "save_path=None"),
-        ({"save_every": 0, "save_path": "x.png"}, ValueError, "Received: save_every=0"),
-        ({"callback": 5}, TypeError, "Received: callback=5"),
-    ],
-)
+BAD_RUN_ARGUMENTS = [
+    ({"iterations": 0}, ValueError, "Received: iterations=0"),
+    ({"iterations": -3}, ValueError, "Received: iterations=-3"),
+    ({"iterations": 2.5}, TypeError, "Received: iterations=2.5"),
+    ({"iterations": [1, 2]}, ValueError, r"Received: iterations=\[1, 2\]"),
+    ({"size": 0}, ValueError, "Received: size=0"),
+    ({"size": -8}, ValueError, "Received: size=-8"),
+    ({"scales": [16, 0], "size": None}, ValueError, r"Received: scales=\[16, 0\]"),
+    ({"scales": [], "size": None}, ValueError, r"Received: scales=\[\]"),
+    ({"optimizer": "sgd"}, ValueError, "Received: optimizer='sgd'"),
+    ({"learning_rate": 0}, ValueError, "Received: learning_rate=0"),
+    ({"init": "bogus"}, ValueError, "Received: init='bogus'"),
+    ({"style_scale": -1}, ValueError, "Received: style_scale=-1"),
+    ({"style_scale": 0.01}, ValueError, "Received: style_scale=0.01"),
+    ({"size": 1}, ValueError, "relu2_1.*Received: size=1"),
+    ({"color_transfer": "lab"}, ValueError, "Received: color_transfer='lab'"),
+    (
+        {"preserve_colors": True, "color_transfer": "histogram"},
+        ValueError,
+        "pick one",
+    ),
+    ({"style_blend_weights": [1, 2]}, ValueError, r"style_blend_weights=\[1, 2\]"),
+    ({"style_blend_weights": [0]}, ValueError, r"style_blend_weights=\[0\]"),
+    ({"save_every": 2}, ValueError, "save_path=None"),
+    ({"save_every": 0, "save_path": "x.png"}, ValueError, "Received: save_every=0"),
+    ({"callback": 5}, TypeError, "Received: callback=5"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, message", BAD_RUN_ARGUMENTS)
 def test_bad_run_arguments(gatys, kwargs, error, message):
     with pytest.raises(error, match=message):
         _run(gatys, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, error, message", BAD_RUN_ARGUMENTS)
+def test_stylize_optimize_reports_bad_arguments_before_building_vgg(
+    kwargs, error, message, monkeypatch
+):
+    """Building VGG19 takes seconds (its random initialisation compiles on
+    JAX): `stylize_optimize`, and so `keras-style optimize`, checks first."""
+    from keras_style.optimize import gatys as gatys_module
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("VGG19 was built before the arguments were checked")
+
+    monkeypatch.setattr(gatys_module, "vgg_feature_extractor", no_network)
+    kwargs = {"size": 32, "iterations": 4, "verbose": 0, **kwargs}
+    with pytest.raises(error, match=message):
+        stylize_optimize(_content(), _style(), vgg_weights=None, **SHALLOW, **kwargs)
+    # Good arguments get as far as the network.
+    with pytest.raises(AssertionError, match="VGG19 was built"):
+        stylize_optimize(_content(), _style(), vgg_weights=None, **SHALLOW, size=32)
 
 
 def test_bad_images(gatys, tmp_path):

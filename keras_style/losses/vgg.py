@@ -94,6 +94,26 @@ def vgg_layer_names(network="vgg19"):
     return [layer.tap for layer in vgg_layers(network) if layer.kind == "conv"]
 
 
+def vgg_tap_strides(network="vgg19"):
+    """`{tap: stride}`: one cell of a tap covers `stride x stride` input pixels.
+
+    Counted on the description (2 per pooling before the tap), so no network
+    needs to be built to check that an image is large enough for a tap.
+
+    Example:
+
+    >>> vgg_tap_strides()["relu4_2"]
+    8
+    """
+    strides, stride = {}, 1
+    for layer in vgg_layers(network):
+        if layer.kind == "pool":
+            stride *= 2
+        else:
+            strides[layer.tap] = stride
+    return strides
+
+
 def _check_network(network):
     key = str(network).lower()
     if key not in _CONVS_PER_BLOCK:

@@ -6,6 +6,8 @@ one or more style images (`relu1_1` ... `relu5_1`). Slow, but works for any
 style without training.
 """
 
+import collections
+
 import numpy as np
 from keras import ops
 
@@ -16,13 +18,13 @@ from keras_style.losses.vgg import (
     check_layers,
     check_vgg_weights,
     vgg_feature_extractor,
+    vgg_tap_strides,
 )
 from keras_style.optimize import arguments, initialization, schedule
 from keras_style.optimize.gradients import compile_step
 from keras_style.optimize.minimizers import minimize
-from keras_style.optimize.progress import Monitor
+from keras_style.optimize.progress import Monitor, check_monitoring
 from keras_style.optimize.progress import StylizeResult as StylizeResult
-from keras_style.optimize.vgg_forward import tap_strides
 from keras_style.utils.checks import check_float, check_positive_int
 
 DEFAULT_CONTENT_LAYERS = defaults.GATYS_CONTENT_LAYERS
@@ -197,54 +199,60 @@ class GatysStyleTransfer:
         Returns:
             A `StylizeResult`.
         """
-        content = image_lib.load_image(content, name="content")
-        styles = arguments.load_styles(style)
-        blend = arguments.check_blend_weights(style_blend_weights, len(styles))
-        stages = schedule.resolve_stages(size, scales)
-        stage_iterations = schedule.resolve_iterations(iterations, len(stages))
-        optimizer = arguments.check_optimizer(optimizer)
-        learning_rate = check_float(learning_rate, "learning_rate", positive=True)
-        style_scale = check_float(style_scale, "style_scale", positive=True)
-        color_transfer = arguments.check_color_transfer(color_transfer, preserve_colors)
+        args = check_run_arguments(
+            content,
+            style,
+            layers=self.loss.layers,
+            network=self.network,
+            size=size,
+            scales=scales,
+            iterations=iterations,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            init=init,
+            style_blend_weights=style_blend_weights,
+            style_scale=style_scale,
+            preserve_colors=preserve_colors,
+            color_transfer=color_transfer,
+            save_every=save_every,
+            save_path=save_path,
+            callback=callback,
+            max_pixels=max_pixels,
+        )
+        content, style_scale = args.content, args.style_scale
         monitor = Monitor(
             self.loss, verbose, save_every, save_path, callback, preserve_colors
         )
         rng = np.random.default_rng(seed)
-        init_image = initialization.resolve_init(init)
         opt_content, styles = initialization.control_colors(
             content,
-            styles,
+            args.styles,
             preserve_colors=preserve_colors,
-            color_transfer=color_transfer,
+            color_transfer=args.color_transfer,
         )
-        strides = tap_strides(self.extractor)
-        deepest = max(self.loss.layers, key=strides.get)
-        schedule.check_sizes(
-            content,
-            styles,
-            stages,
-            style_scale=style_scale,
-            max_pixels=check_positive_int(max_pixels, "max_pixels"),
-            deepest=(deepest, strides[deepest]),
-            received=f"size={size}" if scales is None else f"scales={list(scales)}",
-        )
+        optimizer, learning_rate = args.optimizer, args.learning_rate
         current = None
-        for index, (side, steps) in enumerate(zip(stages, stage_iterations)):
+        for index, (side, steps) in enumerate(zip(args.stages, args.iterations)):
             stage_content, stage_styles = schedule.stage_images(
                 opt_content, styles, side, style_scale
             )
             if current is None:
                 x0 = initialization.initial_image(
-                    init_image, stage_content, stage_styles, preserve_colors, rng
+                    args.init, stage_content, stage_styles, preserve_colors, rng
                 )
             else:  # coarse-to-fine: start from the upsampled previous result
                 x0 = np.clip(
                     image_lib.resize(current, *stage_content.shape[:2]), 0, 255
                 )
                 x0 = x0[None]
-            targets = self._targets(stage_content, stage_styles, blend)
+            targets = self._targets(stage_content, stage_styles, args.blend)
             monitor.start_stage(
-                index, len(stages), stage_content.shape[:2], steps, optimizer, content
+                index,
+                len(args.stages),
+                stage_content.shape[:2],
+                steps,
+                optimizer,
+                content,
             )
             current = minimize(
                 optimizer,
@@ -276,3 +284,85 @@ class GatysStyleTransfer:
             else:
                 grams = {k: grams[k] + v * weight for k, v in g.items()}
         return content_targets, {k: ops.stop_gradient(v) for k, v in grams.items()}
+
+
+RunArguments = collections.namedtuple(
+    "RunArguments",
+    [
+        "content",
+        "styles",
+        "blend",
+        "stages",
+        "iterations",
+        "optimizer",
+        "learning_rate",
+        "style_scale",
+        "color_transfer",
+        "init",
+    ],
+)
+
+
+def check_run_arguments(
+    content,
+    style,
+    *,
+    layers,
+    network,
+    size,
+    scales,
+    iterations,
+    optimizer,
+    learning_rate,
+    init,
+    style_blend_weights,
+    style_scale,
+    preserve_colors,
+    color_transfer,
+    save_every,
+    save_path,
+    callback,
+    max_pixels,
+):
+    """The arguments of `GatysStyleTransfer.run` checked and the images loaded,
+    without a network: `stylize_optimize` calls it before building VGG19,
+    which takes seconds, so that a mistake is reported at once.
+
+    Returns:
+        A `RunArguments`: the loaded images, the blend weights, the output
+        size and iteration count of each scale, and the checked values.
+    """
+    content = image_lib.load_image(content, name="content")
+    styles = arguments.load_styles(style)
+    blend = arguments.check_blend_weights(style_blend_weights, len(styles))
+    stages = schedule.resolve_stages(size, scales)
+    stage_iterations = schedule.resolve_iterations(iterations, len(stages))
+    optimizer = arguments.check_optimizer(optimizer)
+    learning_rate = check_float(learning_rate, "learning_rate", positive=True)
+    style_scale = check_float(style_scale, "style_scale", positive=True)
+    color_transfer = arguments.check_color_transfer(color_transfer, preserve_colors)
+    check_monitoring(save_every, save_path, callback)
+    init = initialization.resolve_init(init)
+    strides = vgg_tap_strides(network)
+    deepest = max(layers, key=strides.get)
+    schedule.check_sizes(
+        content,
+        styles,
+        stages,
+        style_scale=style_scale,
+        max_pixels=check_positive_int(max_pixels, "max_pixels"),
+        deepest=(deepest, strides[deepest]),
+        received=f"size={size}" if scales is None else f"scales={list(scales)}",
+    )
+    return RunArguments(
+        content,
+        styles,
+        blend,
+        stages,
+        stage_iterations,
+        optimizer,
+        learning_rate,
+        style_scale,
+        color_transfer,
+        init,
+    )

@@ -36,6 +36,20 @@ class StylizeResult:
     message: str = ""
 
 
+def check_monitoring(save_every, save_path, callback):
+    """Checks `Monitor`'s snapshot and callback arguments; returns `save_every`."""
+    if save_every is not None:
+        save_every = check_positive_int(save_every, "save_every")
+        if save_path is None:
+            raise ValueError(
+                "`save_every` needs `save_path` to know where to write. "
+                f"Received: save_every={save_every}, save_path=None"
+            )
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`callback` must be callable. Received: callback={callback!r}")
+    return save_every
+
+
 class Monitor:
     """Per-iteration bookkeeping shared by all optimizers.
 
@@ -44,17 +58,7 @@ class Monitor:
     """
 
     def __init__(self, loss, verbose, save_every, save_path, callback, gray):
-        if save_every is not None:
-            save_every = check_positive_int(save_every, "save_every")
-            if save_path is None:
-                raise ValueError(
-                    "`save_every` needs `save_path` to know where to write. "
-                    f"Received: save_every={save_every}, save_path=None"
-                )
-        if callback is not None and not callable(callback):
-            raise TypeError(
-                f"`callback` must be callable. Received: callback={callback!r}"
-            )
+        save_every = check_monitoring(save_every, save_path, callback)
         self.loss = loss
         self.verbose = verbose
         self.save_every = save_every

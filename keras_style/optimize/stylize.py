@@ -2,13 +2,13 @@
 `GatysStyleTransfer` built from the arguments, then `run`)."""
 
 from keras_style import defaults
-from keras_style import image as image_lib
-from keras_style.optimize import arguments
+from keras_style.losses.vgg import check_layers
 from keras_style.optimize.gatys import (
     DEFAULT_CONTENT_LAYERS,
     DEFAULT_STYLE_LAYERS,
     MAX_PIXELS,
     GatysStyleTransfer,
+    check_run_arguments,
 )
 
 
@@ -114,9 +114,30 @@ def stylize_optimize(
     keras_style.image.save_image(result.image, "stylized.png")
     ```
     """
-    # Bad files fail before the (slow) VGG19 network is built.
-    content = image_lib.load_image(content, name="content")
-    style = arguments.load_styles(style)
+    # Bad files and arguments fail before the VGG19 network is built (seconds).
+    layers = check_layers(content_layers, name="content_layers") + check_layers(
+        style_layers, name="style_layers"
+    )
+    checked = check_run_arguments(
+        content,
+        style,
+        layers=layers,
+        network="vgg19",
+        size=size,
+        scales=scales,
+        iterations=iterations,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        init=init,
+        style_blend_weights=style_blend_weights,
+        style_scale=style_scale,
+        preserve_colors=preserve_colors,
+        color_transfer=color_transfer,
+        save_every=save_every,
+        save_path=save_path,
+        callback=callback,
+        max_pixels=max_pixels,
+    )
     gatys = GatysStyleTransfer(
         content_layers=content_layers,
         style_layers=style_layers,
@@ -129,14 +150,14 @@ def stylize_optimize(
         dtype=dtype,
     )
     return gatys.run(
-        content,
-        style,
+        checked.content,
+        checked.styles,
         size=size,
         scales=scales,
         iterations=iterations,
         optimizer=optimizer,
         learning_rate=learning_rate,
-        init=init,
+        init=checked.init,
         style_blend_weights=style_blend_weights,
         style_scale=style_scale,
         preserve_colors=preserve_colors,
