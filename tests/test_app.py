@@ -180,13 +180,18 @@ def test_the_command_serves_on_loopback_only_and_stops_on_ctrl_c(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, KERAS_STYLE_CACHE=str(tmp_path), TF_CPP_MIN_LOG_LEVEL="3")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "keras_style.cli", "app", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    # Python's fault handler prints every thread's stack on SIGABRT: if the
+    # command ever fails to stop, the failure says where it waits.
+    log = tmp_path / "stderr.txt"
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", "-m", "keras_style.cli", "app"]
+            + ["--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
     try:
         line = process.stdout.readline()
         assert f"serving on http://127.0.0.1:{port}" in line, line
@@ -205,7 +210,13 @@ def test_the_command_serves_on_loopback_only_and_stops_on_ctrl_c(tmp_path):
             with pytest.raises(OSError):
                 socket.create_connection((address, port), timeout=2).close()
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            process.wait(timeout=10)
+            pytest.fail(f"still running 30 s after Ctrl+C:\n{log.read_text()[-6000:]}")
+        assert code == 0, log.read_text()[-3000:]
     finally:
         process.kill()
 
