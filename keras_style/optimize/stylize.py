@@ -118,11 +118,7 @@ def stylize_optimize(
     layers = check_layers(content_layers, name="content_layers") + check_layers(
         style_layers, name="style_layers"
     )
-    checked = check_run_arguments(
-        content,
-        style,
-        layers=layers,
-        network="vgg19",
+    run_arguments = dict(
         size=size,
         scales=scales,
         iterations=iterations,
@@ -138,6 +134,9 @@ def stylize_optimize(
         callback=callback,
         max_pixels=max_pixels,
     )
+    checked = check_run_arguments(
+        content, style, layers=layers, network="vgg19", **run_arguments
+    )
     gatys = GatysStyleTransfer(
         content_layers=content_layers,
         style_layers=style_layers,
@@ -149,23 +148,7 @@ def stylize_optimize(
         vgg_weights=vgg_weights,
         dtype=dtype,
     )
+    run_arguments["init"] = checked.init  # loaded once
     return gatys.run(
-        checked.content,
-        checked.styles,
-        size=size,
-        scales=scales,
-        iterations=iterations,
-        optimizer=optimizer,
-        learning_rate=learning_rate,
-        init=checked.init,
-        style_blend_weights=style_blend_weights,
-        style_scale=style_scale,
-        preserve_colors=preserve_colors,
-        color_transfer=color_transfer,
-        seed=seed,
-        verbose=verbose,
-        save_every=save_every,
-        save_path=save_path,
-        callback=callback,
-        max_pixels=max_pixels,
+        checked.content, checked.styles, seed=seed, verbose=verbose, **run_arguments
     )
