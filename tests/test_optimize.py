@@ -182,8 +182,14 @@ def test_hand_written_vgg_forward_matches_keras_model(
 @pytest.mark.parametrize("network", ["vgg16", "vgg19"])
 def test_tap_strides_match_the_feature_maps(network):
     """The reflection border crops each tap by `border // stride` cells, so the
-    strides read from the VGG description must be the maps' real ones."""
-    from keras_style.losses.vgg import vgg_feature_extractor, vgg_layer_names
+    strides read from the VGG description must be the maps' real ones: those
+    of a built model and those of the description alone (the size checks made
+    before any network is built)."""
+    from keras_style.losses.vgg import (
+        vgg_feature_extractor,
+        vgg_layer_names,
+        vgg_tap_strides,
+    )
     from keras_style.optimize.vgg_forward import tap_strides
 
     taps = vgg_layer_names(network)
@@ -197,6 +203,7 @@ def test_tap_strides_match_the_feature_maps(network):
             48 // strides[tap],
         )
     assert strides["relu1_1"] == 1 and strides["relu5_1"] == 16
+    assert vgg_tap_strides(network) == strides
 
 
 def test_vgg_chain_rejects_other_models():

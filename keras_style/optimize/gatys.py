@@ -301,6 +301,11 @@ RunArguments = collections.namedtuple(
         "init",
     ],
 )
+RunArguments.__doc__ = """What `check_run_arguments` returns: the loaded `content`
+and `styles`, their `blend` weights, the output side (`stages`) and
+`iterations` of each scale, and the checked `optimizer`, `learning_rate`,
+`style_scale`, `color_transfer` and `init` (a mode name or the loaded image).
+"""
 
 
 def check_run_arguments(
@@ -331,6 +336,20 @@ def check_run_arguments(
     Returns:
         A `RunArguments`: the loaded images, the blend weights, the output
         size and iteration count of each scale, and the checked values.
+
+    Example:
+
+    >>> rng = np.random.default_rng(0)
+    >>> args = check_run_arguments(
+    ...     rng.uniform(0, 255, (48, 64, 3)), rng.uniform(0, 255, (64, 64, 3)),
+    ...     layers=("relu4_2",), network="vgg19", size=64, scales=None,
+    ...     iterations=5, optimizer="lbfgs", learning_rate=1.0, init="content",
+    ...     style_blend_weights=None, style_scale=1.0, preserve_colors=False,
+    ...     color_transfer=None, save_every=None, save_path=None, callback=None,
+    ...     max_pixels=MAX_PIXELS,
+    ... )
+    >>> args.stages, args.iterations
+    ([64], [5])
     """
     content = image_lib.load_image(content, name="content")
     styles = arguments.load_styles(style)

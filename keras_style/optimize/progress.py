@@ -37,7 +37,13 @@ class StylizeResult:
 
 
 def check_monitoring(save_every, save_path, callback):
-    """Checks `Monitor`'s snapshot and callback arguments; returns `save_every`."""
+    """Checks `Monitor`'s snapshot and callback arguments; returns `save_every`.
+
+    Example:
+
+    >>> check_monitoring(10, "step_{iteration}.png", None)
+    10
+    """
     if save_every is not None:
         save_every = check_positive_int(save_every, "save_every")
         if save_path is None:
